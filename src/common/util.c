@@ -1,0 +1,112 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cfs_write_file_atomic(const char *path, const char *data, size_t len,
+			  cfs_error_t *err)
+{
+	char tmp[4096];
+	cleanup_close int fd = -1;
+	size_t off = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return cfs_fail(err, ENAMETOOLONG, "writing %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0)
+		return cfs_fail(err, errno, "writing %s", tmp);
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			unlink(tmp);
+			return cfs_fail(err, e, "writing %s", tmp);
+		}
+		off += (size_t)n;
+	}
+	if (close(cfs_steal_fd(&fd)) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return cfs_fail(err, e, "writing %s", path);
+	}
+	return 0;
+}
+
+int cfs_read_file(const char *path, char **out, size_t *lenp, cfs_error_t *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cfs_fail(err, errno, "reading %s", path);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 1024) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return cfs_fail(err, ENOMEM, "reading %s", path);
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return cfs_fail(err, errno, "reading %s", path);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (lenp)
+		*lenp = len;
+	return 0;
+}
+
+int cfs_write_string(const char *path, const char *s, cfs_error_t *err)
+{
+	cleanup_close int fd = -1;
+	size_t len = strlen(s);
+	ssize_t n;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cfs_fail(err, errno, "opening %s", path);
+	n = write(fd, s, len);
+	if (n < 0)
+		return cfs_fail(err, errno, "writing %s", path);
+	if ((size_t)n != len)
+		return cfs_fail(err, EIO, "writing %s", path);
+	return 0;
+}
+
+int cfs_mkdir(const char *path, mode_t mode, cfs_error_t *err)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return cfs_fail(err, errno, "creating directory %s", path);
+	if (lstat(path, &st) < 0)
+		return cfs_fail(err, errno, "creating directory %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return cfs_fail(err, ENOTDIR, "creating directory %s", path);
+	return 0;
+}

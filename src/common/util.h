@@ -1,0 +1,53 @@
+/* util.h - scoped cleanup and small file helpers shared by every module. */
+#ifndef CFS_UTIL_H
+#define CFS_UTIL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static inline void cfs_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void cfs_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+/* Variables released when they go out of scope; steal with cfs_steal_fd()
+ * or by setting the pointer to NULL. */
+#define cleanup_free __attribute__((cleanup(cfs_freep)))
+#define cleanup_close __attribute__((cleanup(cfs_closep)))
+
+static inline int cfs_steal_fd(int *fd)
+{
+	int r = *fd;
+
+	*fd = -1;
+	return r;
+}
+
+#define CFS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Writes data to path atomically: a temporary file in the same directory,
+ * fsync-free (state lives on tmpfs), then rename(2). Mode 0600. */
+int cfs_write_file_atomic(const char *path, const char *data, size_t len,
+			  cfs_error_t *err);
+
+/* Reads a whole (small) file, NUL-terminated, without following a final
+ * symlink. *out must be freed. Returns -1 with errno ENOENT in err->errnum
+ * when the file does not exist. */
+int cfs_read_file(const char *path, char **out, size_t *len, cfs_error_t *err);
+
+/* Writes a short string to an existing file (sysctl, cgroup knob). */
+int cfs_write_string(const char *path, const char *s, cfs_error_t *err);
+
+/* mkdir that accepts an existing directory. */
+int cfs_mkdir(const char *path, mode_t mode, cfs_error_t *err);
+
+#endif

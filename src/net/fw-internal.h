@@ -1,0 +1,91 @@
+/* fw-internal.h - the pure half of cfs_fw_sync(): building the ipt_entry
+ * blobs of cfsnet's rules and comparing them with the rules libiptc reads
+ * back from the kernel. Shared by fw.c and its unit tests; nothing here
+ * touches the kernel. */
+#ifndef CFS_FW_INTERNAL_H
+#define CFS_FW_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* glibc's <net/if.h> must come before any <linux/if.h> (pulled in by the
+ * netfilter headers): the kernel header then skips what glibc defined. */
+#include <net/if.h>
+#include <libiptc/libiptc.h>
+
+#include "net.h"
+
+/* The two tables cfsnet writes to. */
+enum cfs_fw_table {
+	CFS_FW_NAT,    /* nat: CFSNET-POSTROUTING, jumped to from POSTROUTING */
+	CFS_FW_FILTER, /* filter: CFSNET-FORWARD, jumped to from FORWARD */
+	CFS_FW_NTABLES
+};
+
+const char *cfs_fw_table_name(enum cfs_fw_table t); /* "nat", "filter" */
+const char *cfs_fw_chain(enum cfs_fw_table t);      /* our chain */
+const char *cfs_fw_builtin(enum cfs_fw_table t);    /* the chain jumping to it */
+
+/* Upper bound of one entry built here (the largest, the conntrack rule, is
+ * well under half of it). */
+#define CFS_FW_ENTRY_MAX 1024
+
+/* Entry builders. Each zeroes buf (len bytes), writes one entry in the
+ * format iptc_append_entry() takes (struct ipt_entry, then its matches,
+ * then its target, every part XT_ALIGN'ed, all padding zero, so equal
+ * input gives equal bytes) and returns its size (e->next_offset). They
+ * return 0 when buf is too small or the interface name is empty or longer
+ * than IFNAMSIZ - 1.
+ *
+ *   masquerade:    -s SUBNET ! -o IF -m comment --comment cfsnet:NAME -j MASQUERADE
+ *   accept_in:     -i IF -m comment --comment cfsnet:NAME -j ACCEPT
+ *   accept_reply:  -o IF -m conntrack --ctstate RELATED,ESTABLISHED
+ *                        -m comment --comment cfsnet:NAME -j ACCEPT
+ *   jump:          -j CHAIN (no match at all)
+ *
+ * MASQUERADE is revision 0 (struct nf_nat_ipv4_multi_range_compat with
+ * rangesize 1), conntrack revision 3, comment revision 0: the revisions
+ * iptables 1.8 itself picks, so a rule typed by hand compares equal. */
+size_t cfs_fw_entry_masquerade(void *buf, size_t len,
+			       const struct cfs_fw_net *net);
+size_t cfs_fw_entry_accept_in(void *buf, size_t len,
+			      const struct cfs_fw_net *net);
+size_t cfs_fw_entry_accept_reply(void *buf, size_t len,
+				 const struct cfs_fw_net *net);
+size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain);
+
+/* The desired content of one of our chains: entries back to back in one
+ * heap buffer, each e->next_offset bytes long. */
+struct cfs_fw_rules {
+	unsigned char *buf;
+	size_t len;   /* bytes used */
+	size_t count; /* entries */
+};
+
+/* Builds the rules of table t's chain for nets[0..n), in order: nat gets
+ * one masquerade entry per network, filter accept_in then accept_reply per
+ * network. Fails on an invalid interface name (naming the network). *out
+ * is empty (buf NULL) for n == 0 and must be released with
+ * cfs_fw_rules_free() in every case. */
+int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
+		       size_t n, struct cfs_fw_rules *out, cfs_error_t *err);
+void cfs_fw_rules_free(struct cfs_fw_rules *r);
+/* Iterates: prev NULL gives the first entry; NULL after the last. */
+const struct ipt_entry *cfs_fw_rules_next(const struct cfs_fw_rules *r,
+					  const struct ipt_entry *prev);
+
+/* Does a rule read back through libiptc (have, whose target name
+ * iptc_get_target() gave as have_target) say the same as want? Compares
+ * the ip part, every match (size, name, revision, data), the target name
+ * and, for a target that is an extension rather than a verdict or a jump,
+ * its size, revision and data. Names are compared as strings because the
+ * kernel copies only up to their NUL back: the bytes after it in a rule
+ * read from the kernel are whatever libiptc's buffer held. */
+bool cfs_fw_entry_same(const struct ipt_entry *have, const char *have_target,
+		       const struct ipt_entry *want);
+
+/* How many times this process committed table t. A debug counter for
+ * tests: a sync that finds nothing to change must not raise it. */
+unsigned cfs_fw_commit_count(enum cfs_fw_table t);
+
+#endif

@@ -1,0 +1,544 @@
+/* fw.c - cfsnet's NAT and forwarding rules, written through libiptc.
+ *
+ * cfsnet owns two chains, CFSNET-POSTROUTING (nat) and CFSNET-FORWARD
+ * (filter), each reached by one unconditional jump at the top of the
+ * built-in chain. cfs_fw_sync() is declarative: it reads a table, compares
+ * our chain with the rules wanted, and commits only when something
+ * differs, because a commit replaces the whole table in the kernel (every
+ * rule of every tool, counters copied over). Rules that are not ours are
+ * never rewritten: libiptc carries them through a commit unchanged.
+ *
+ * libiptc is not thread-safe (iptc_strerror() reads a static set by the
+ * last call), so this runs from one thread at a time. */
+#include "fw-internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+
+#include "../common/util.h"
+
+static const struct {
+	const char *table, *chain, *builtin;
+} tables[CFS_FW_NTABLES] = {
+	[CFS_FW_NAT] = { "nat", CFS_FW_CHAIN_NAT, "POSTROUTING" },
+	[CFS_FW_FILTER] = { "filter", CFS_FW_CHAIN_FWD, "FORWARD" },
+};
+
+static unsigned commits[CFS_FW_NTABLES];
+
+const char *cfs_fw_table_name(enum cfs_fw_table t)
+{
+	return tables[t].table;
+}
+
+const char *cfs_fw_chain(enum cfs_fw_table t)
+{
+	return tables[t].chain;
+}
+
+const char *cfs_fw_builtin(enum cfs_fw_table t)
+{
+	return tables[t].builtin;
+}
+
+unsigned cfs_fw_commit_count(enum cfs_fw_table t)
+{
+	return commits[t];
+}
+
+/* ---- building entries ------------------------------------------------ */
+
+/* An entry under construction in a caller's buffer: matches are appended
+ * at target_offset, which moves with them; the target goes last. */
+struct ebuf {
+	struct ipt_entry *e;
+	size_t len;
+};
+
+static bool ebuf_init(struct ebuf *b, void *buf, size_t len)
+{
+	if (len < sizeof(struct ipt_entry))
+		return false;
+	memset(buf, 0, len);
+	b->e = buf;
+	b->len = len;
+	b->e->target_offset = sizeof(struct ipt_entry);
+	b->e->next_offset = sizeof(struct ipt_entry);
+	return true;
+}
+
+/* Appends a match of datalen bytes and returns its (zeroed) data. */
+static void *ebuf_match(struct ebuf *b, const char *name, uint8_t revision,
+			size_t datalen)
+{
+	size_t size = XT_ALIGN(sizeof(struct xt_entry_match) + datalen);
+	struct xt_entry_match *m;
+
+	if (!b->e || size > b->len - b->e->target_offset) {
+		b->e = NULL;
+		return NULL;
+	}
+	m = (struct xt_entry_match *)((char *)b->e + b->e->target_offset);
+	m->u.user.match_size = size;
+	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
+	m->u.user.revision = revision;
+	b->e->target_offset += size;
+	b->e->next_offset = b->e->target_offset;
+	return m->data;
+}
+
+/* Sets the target (datalen bytes of data) and returns its zeroed data. */
+static void *ebuf_target(struct ebuf *b, const char *name, uint8_t revision,
+			 size_t datalen)
+{
+	size_t size = XT_ALIGN(sizeof(struct xt_entry_target) + datalen);
+	struct xt_entry_target *t;
+
+	if (!b->e || size > b->len - b->e->target_offset) {
+		b->e = NULL;
+		return NULL;
+	}
+	t = (struct xt_entry_target *)((char *)b->e + b->e->target_offset);
+	t->u.user.target_size = size;
+	snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
+	t->u.user.revision = revision;
+	b->e->next_offset = b->e->target_offset + size;
+	return t->data;
+}
+
+static size_t ebuf_done(const struct ebuf *b)
+{
+	return b->e ? b->e->next_offset : 0;
+}
+
+/* A verdict (ACCEPT, ...) or a jump: libiptc turns the name into the
+ * kernel's form (empty name + verdict or offset) when it stores the rule. */
+static void ebuf_standard(struct ebuf *b, const char *name, int verdict)
+{
+	int *v = ebuf_target(b, name, 0,
+			     sizeof(struct xt_standard_target) -
+				     sizeof(struct xt_entry_target));
+
+	if (v)
+		*v = verdict;
+}
+
+static bool valid_ifname(const char *ifname)
+{
+	size_t l = strnlen(ifname, IFNAMSIZ);
+
+	return l > 0 && l < IFNAMSIZ;
+}
+
+/* The interface part of the ip header the way iptables writes "-i IF":
+ * the mask covers the name and its NUL, so the match is exact (a mask
+ * without the NUL would be "IF+", a prefix match). */
+static void set_iface(char name[IFNAMSIZ], unsigned char mask[IFNAMSIZ],
+		      const char *ifname)
+{
+	size_t l = strnlen(ifname, IFNAMSIZ - 1);
+
+	memcpy(name, ifname, l);
+	memset(mask, 0xff, l + 1);
+}
+
+static void add_comment(struct ebuf *b, const struct cfs_fw_net *net)
+{
+	struct xt_comment_info *c =
+		ebuf_match(b, "comment", 0, sizeof(struct xt_comment_info));
+
+	/* net->name is at most 63 chars, far below XT_MAX_COMMENT_LEN. */
+	if (c)
+		snprintf(c->comment, sizeof(c->comment), "cfsnet:%.*s",
+			 (int)sizeof(net->name), net->name);
+}
+
+size_t cfs_fw_entry_masquerade(void *buf, size_t len,
+			       const struct cfs_fw_net *net)
+{
+	struct nf_nat_ipv4_multi_range_compat *mr;
+	struct ebuf b;
+
+	if (!valid_ifname(net->ifname) || net->subnet.prefix > 32 ||
+	    !ebuf_init(&b, buf, len))
+		return 0;
+	b.e->ip.src.s_addr = htonl(cfs_cidr_network(&net->subnet));
+	b.e->ip.smsk.s_addr = htonl(cfs_cidr_mask(net->subnet.prefix));
+	set_iface(b.e->ip.outiface, b.e->ip.outiface_mask, net->ifname);
+	b.e->ip.invflags = IPT_INV_VIA_OUT;
+	add_comment(&b, net);
+	/* Revision 0 wants exactly one range; all zero means "the address
+	 * of the outgoing interface, any port". */
+	mr = ebuf_target(&b, "MASQUERADE", 0, sizeof(*mr));
+	if (mr)
+		mr->rangesize = 1;
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_accept_in(void *buf, size_t len,
+			      const struct cfs_fw_net *net)
+{
+	struct ebuf b;
+
+	if (!valid_ifname(net->ifname) || !ebuf_init(&b, buf, len))
+		return 0;
+	set_iface(b.e->ip.iniface, b.e->ip.iniface_mask, net->ifname);
+	add_comment(&b, net);
+	ebuf_standard(&b, IPTC_LABEL_ACCEPT, -NF_ACCEPT - 1);
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_accept_reply(void *buf, size_t len,
+				 const struct cfs_fw_net *net)
+{
+	struct xt_conntrack_mtinfo3 *ct;
+	struct ebuf b;
+
+	if (!valid_ifname(net->ifname) || !ebuf_init(&b, buf, len))
+		return 0;
+	set_iface(b.e->ip.outiface, b.e->ip.outiface_mask, net->ifname);
+	ct = ebuf_match(&b, "conntrack", 3, sizeof(*ct));
+	if (ct) {
+		ct->match_flags = XT_CONNTRACK_STATE;
+		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) |
+				 XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+	}
+	add_comment(&b, net);
+	ebuf_standard(&b, IPTC_LABEL_ACCEPT, -NF_ACCEPT - 1);
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain)
+{
+	struct ebuf b;
+
+	if (!ebuf_init(&b, buf, len))
+		return 0;
+	ebuf_standard(&b, chain, 0);
+	return ebuf_done(&b);
+}
+
+void cfs_fw_rules_free(struct cfs_fw_rules *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
+		       size_t n, struct cfs_fw_rules *out, cfs_error_t *err)
+{
+	size_t per_net = t == CFS_FW_NAT ? 1 : 2;
+	size_t (*const build[CFS_FW_NTABLES][2])(void *, size_t,
+						 const struct cfs_fw_net *) = {
+		[CFS_FW_NAT] = { cfs_fw_entry_masquerade, NULL },
+		[CFS_FW_FILTER] = { cfs_fw_entry_accept_in,
+				    cfs_fw_entry_accept_reply },
+	};
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		const struct cfs_fw_net *net = &nets[i];
+
+		if (!valid_ifname(net->ifname))
+			return cfs_fail(err, EINVAL,
+					"network %.*s: invalid interface name '%.*s'",
+					(int)sizeof(net->name), net->name,
+					IFNAMSIZ, net->ifname);
+		if (net->subnet.prefix > 32)
+			return cfs_fail(err, EINVAL,
+					"network %.*s: invalid prefix length %u",
+					(int)sizeof(net->name), net->name,
+					net->subnet.prefix);
+	}
+	if (n == 0)
+		return 0;
+	if (n > SIZE_MAX / CFS_FW_ENTRY_MAX / per_net)
+		return cfs_fail(err, ENOMEM, "building the rules of %s",
+				tables[t].chain);
+	/* Sized for the worst case, then trimmed: simpler than measuring. */
+	out->buf = malloc(n * per_net * CFS_FW_ENTRY_MAX);
+	if (!out->buf)
+		return cfs_fail(err, ENOMEM, "building the rules of %s",
+				tables[t].chain);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < per_net; k++) {
+			size_t sz = build[t][k](out->buf + out->len,
+						CFS_FW_ENTRY_MAX, &nets[i]);
+
+			if (!sz) { /* cannot happen: validated above */
+				cfs_fw_rules_free(out);
+				return cfs_fail(err, EINVAL,
+						"building the rules of %s",
+						tables[t].chain);
+			}
+			out->len += sz;
+			out->count++;
+		}
+	}
+	unsigned char *shrunk = realloc(out->buf, out->len);
+	if (shrunk)
+		out->buf = shrunk;
+	return 0;
+}
+
+const struct ipt_entry *cfs_fw_rules_next(const struct cfs_fw_rules *r,
+					  const struct ipt_entry *prev)
+{
+	size_t off = 0;
+
+	if (prev)
+		off = (size_t)((const unsigned char *)prev - r->buf) +
+		      prev->next_offset;
+	if (!r->buf || off >= r->len)
+		return NULL;
+	return (const struct ipt_entry *)(r->buf + off);
+}
+
+/* ---- comparing ------------------------------------------------------- */
+
+/* Targets that libiptc resolves by name rather than passing to the kernel
+ * as an extension: for them the name says it all (their data is a verdict
+ * or a chain offset that only libiptc interprets). */
+static bool resolved_by_libiptc(const char *name)
+{
+	static const char *const labels[] = {
+		IPTC_LABEL_ACCEPT, IPTC_LABEL_DROP, IPTC_LABEL_QUEUE,
+		IPTC_LABEL_RETURN, CFS_FW_CHAIN_NAT, CFS_FW_CHAIN_FWD,
+	};
+
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(labels); i++)
+		if (strcmp(name, labels[i]) == 0)
+			return true;
+	return false;
+}
+
+bool cfs_fw_entry_same(const struct ipt_entry *have, const char *have_target,
+		       const struct ipt_entry *want)
+{
+	const struct xt_entry_target *ht, *wt;
+
+	if (!have_target || have->target_offset != want->target_offset ||
+	    have->next_offset != want->next_offset ||
+	    memcmp(&have->ip, &want->ip, sizeof(want->ip)) != 0)
+		return false;
+
+	/* Walk want's matches (well formed, we built them); have's sit at the
+	 * same offsets as long as every size agrees. */
+	for (size_t off = sizeof(*want); off < want->target_offset;) {
+		const struct xt_entry_match *hm = (const void *)((const char *)have + off);
+		const struct xt_entry_match *wm = (const void *)((const char *)want + off);
+		size_t size = wm->u.user.match_size;
+
+		if (hm->u.user.match_size != size ||
+		    strncmp(hm->u.user.name, wm->u.user.name,
+			    sizeof(wm->u.user.name)) != 0 ||
+		    hm->u.user.revision != wm->u.user.revision ||
+		    memcmp(hm->data, wm->data, size - sizeof(*wm)) != 0)
+			return false;
+		off += size;
+	}
+
+	wt = (const void *)((const char *)want + want->target_offset);
+	if (strncmp(have_target, wt->u.user.name, sizeof(wt->u.user.name)) != 0)
+		return false;
+	if (resolved_by_libiptc(wt->u.user.name))
+		return true;
+	ht = (const void *)((const char *)have + have->target_offset);
+	return ht->u.user.target_size == wt->u.user.target_size &&
+	       ht->u.user.revision == wt->u.user.revision &&
+	       memcmp(ht->data, wt->data,
+		      wt->u.user.target_size - sizeof(*wt)) == 0;
+}
+
+/* ---- syncing through libiptc ----------------------------------------- */
+
+static void iptc_freep(struct xtc_handle **h)
+{
+	if (*h)
+		iptc_free(*h);
+}
+#define cleanup_iptc __attribute__((cleanup(iptc_freep)))
+
+/* Records a libiptc failure. It must run right after the failing call:
+ * iptc_strerror() words errno according to which iptc_* function ran
+ * last. errnum keeps the errno, but the text is libiptc's. */
+__attribute__((format(printf, 2, 3)))
+static int iptc_fail(cfs_error_t *err, const char *fmt, ...)
+{
+	int e = errno;
+	const char *why = iptc_strerror(e);
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	cfs_fail(err, 0, "%s: %s", what, why);
+	if (err)
+		err->errnum = e;
+	return -1;
+}
+
+/* Does the chain hold exactly rules, in order? */
+static bool chain_holds(struct xtc_handle *h, const char *chain,
+			const struct cfs_fw_rules *rules)
+{
+	const struct ipt_entry *have = iptc_first_rule(chain, h);
+	const struct ipt_entry *want = cfs_fw_rules_next(rules, NULL);
+
+	for (; have && want; have = iptc_next_rule(have, h),
+			     want = cfs_fw_rules_next(rules, want))
+		if (!cfs_fw_entry_same(have, iptc_get_target(have, h), want))
+			return false;
+	return !have && !want;
+}
+
+/* Is our unconditional jump anywhere in the built-in chain? Other rules
+ * jumping to our chain (with matches) do not count. */
+static bool has_jump(struct xtc_handle *h, const char *builtin,
+		     const struct ipt_entry *jump)
+{
+	for (const struct ipt_entry *e = iptc_first_rule(builtin, h); e;
+	     e = iptc_next_rule(e, h))
+		if (cfs_fw_entry_same(e, iptc_get_target(e, h), jump))
+			return true;
+	return false;
+}
+
+/* Removes every rule of the built-in chain that jumps to our chain; our
+ * chain cannot be deleted while any is left. One at a time, rescanning,
+ * because deleting invalidates libiptc's iterator. */
+static int remove_jumps(struct xtc_handle *h, enum cfs_fw_table t,
+			bool *changed, cfs_error_t *err)
+{
+	for (;;) {
+		const struct ipt_entry *e;
+		unsigned idx = 0;
+		const char *target = NULL;
+
+		for (e = iptc_first_rule(tables[t].builtin, h); e;
+		     e = iptc_next_rule(e, h), idx++) {
+			target = iptc_get_target(e, h);
+			if (target && strcmp(target, tables[t].chain) == 0)
+				break;
+		}
+		if (!e)
+			return 0;
+		/* Despite libiptc.h's "rule numbers start at 1", this index
+		 * is 0-based (iptables passes rulenum - 1). */
+		if (!iptc_delete_num_entry(tables[t].builtin, idx, h))
+			return iptc_fail(err, "deleting the jump to %s from %s in table %s",
+					 tables[t].chain, tables[t].builtin,
+					 tables[t].table);
+		*changed = true;
+	}
+}
+
+static int sync_table(enum cfs_fw_table t, const struct cfs_fw_net *nets,
+		      size_t n, cfs_error_t *err)
+{
+	const char *table = tables[t].table, *chain = tables[t].chain;
+	const char *builtin = tables[t].builtin;
+	cleanup_iptc struct xtc_handle *h = NULL;
+	struct cfs_fw_rules rules;
+	union {
+		struct ipt_entry e;
+		unsigned char bytes[CFS_FW_ENTRY_MAX];
+	} jump;
+	bool changed = false, exists;
+	int ret = -1;
+
+	if (cfs_fw_rules_build(t, nets, n, &rules, err) < 0)
+		return -1;
+	if (!cfs_fw_entry_jump(&jump, sizeof(jump), chain)) {
+		cfs_fail(err, EINVAL, "building the jump to %s", chain);
+		goto out;
+	}
+
+	h = iptc_init(table);
+	if (!h) {
+		iptc_fail(err, "initialising table %s", table);
+		/* Without the legacy tables libiptc has nothing to talk to. */
+		if (err && err->errnum == ENOPROTOOPT)
+			cfs_error_append(err, "the kernel lacks the legacy iptables tables (ip_tables)");
+		goto out;
+	}
+	exists = iptc_is_chain(chain, h);
+
+	if (n == 0) {
+		if (remove_jumps(h, t, &changed, err) < 0)
+			goto out;
+		if (exists) {
+			if (!iptc_flush_entries(chain, h)) {
+				iptc_fail(err, "flushing chain %s in table %s", chain, table);
+				goto out;
+			}
+			if (!iptc_delete_chain(chain, h)) {
+				iptc_fail(err, "deleting chain %s in table %s", chain, table);
+				goto out;
+			}
+			changed = true;
+		}
+	} else {
+		if (!exists) {
+			if (!iptc_create_chain(chain, h)) {
+				iptc_fail(err, "creating chain %s in table %s", chain, table);
+				goto out;
+			}
+			changed = true;
+		}
+		if (!exists || !chain_holds(h, chain, &rules)) {
+			/* Rewriting the whole chain is simpler than a diff and
+			 * costs the same: the commit replaces the table anyway. */
+			if (exists && !iptc_flush_entries(chain, h)) {
+				iptc_fail(err, "flushing chain %s in table %s", chain, table);
+				goto out;
+			}
+			for (const struct ipt_entry *e = cfs_fw_rules_next(&rules, NULL);
+			     e; e = cfs_fw_rules_next(&rules, e)) {
+				if (!iptc_append_entry(chain, e, h)) {
+					iptc_fail(err, "adding a rule to chain %s in table %s",
+						  chain, table);
+					goto out;
+				}
+			}
+			changed = true;
+		}
+		if (!has_jump(h, builtin, &jump.e)) {
+			if (!iptc_insert_entry(builtin, &jump.e, 0, h)) {
+				iptc_fail(err, "inserting the jump to %s into %s in table %s",
+					  chain, builtin, table);
+				goto out;
+			}
+			changed = true;
+		}
+	}
+
+	if (changed) {
+		if (!iptc_commit(h)) {
+			iptc_fail(err, "committing table %s", table);
+			goto out;
+		}
+		commits[t]++;
+	}
+	ret = 0;
+out:
+	cfs_fw_rules_free(&rules);
+	return ret;
+}
+
+int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
+{
+	if (sync_table(CFS_FW_NAT, nets, n, err) < 0)
+		return -1;
+	return sync_table(CFS_FW_FILTER, nets, n, err);
+}

@@ -1,0 +1,197 @@
+/* net.h - cfsnet's network layer: IPv4 parsing and IPAM, rtnetlink over
+ * libmnl (links, veths, bridges, addresses, routes), the read side over
+ * libnl-route-3, NAT and forwarding rules over libiptc, and ip_forward.
+ * Nothing here prints; every fallible call fills a cfs_error_t. */
+#ifndef CFS_NET_H
+#define CFS_NET_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+
+/* ---- IPv4 addresses (host byte order) -------------------------------- */
+
+struct cfs_cidr {
+	uint32_t addr;   /* an address inside the subnet (not masked) */
+	unsigned prefix; /* 0..32 */
+};
+
+#define CFS_IP4_STRLEN 16 /* "255.255.255.255" + NUL */
+#define CFS_CIDR_STRLEN 19 /* + "/32" */
+
+/* Strict dotted quad: four decimal octets 0..255, no leading '+', no
+ * spaces, no trailing garbage. Returns 0 or -1 (no error object: callers
+ * word the message). */
+int cfs_ip4_parse(const char *s, uint32_t *out);
+/* "A.B.C.D/P" with P 0..32. Returns 0 or -1. */
+int cfs_cidr_parse(const char *s, struct cfs_cidr *out);
+void cfs_ip4_format(uint32_t addr, char buf[CFS_IP4_STRLEN]);
+void cfs_cidr_format(const struct cfs_cidr *c, char buf[CFS_CIDR_STRLEN]);
+
+uint32_t cfs_cidr_mask(unsigned prefix);
+uint32_t cfs_cidr_network(const struct cfs_cidr *c);
+uint32_t cfs_cidr_broadcast(const struct cfs_cidr *c);
+/* The gateway of a subnet: its first host address. */
+uint32_t cfs_cidr_gateway(const struct cfs_cidr *c);
+bool cfs_cidr_contains(const struct cfs_cidr *c, uint32_t addr);
+bool cfs_cidr_overlaps(const struct cfs_cidr *a, const struct cfs_cidr *b);
+
+/* IPAM: the lowest host address of subnet that is neither the gateway nor
+ * in used[0..n). Returns 0, or -1 when the subnet is full. */
+int cfs_ipam_lowest_free(const struct cfs_cidr *subnet, const uint32_t *used,
+			 size_t n, uint32_t *out);
+
+/* The host end of a container's veth: "cfs-" + name when that fits in 15
+ * characters, else "cfs-" + the first 6 characters + 5 hex digits of a hash
+ * of the whole name. */
+void cfs_host_veth_name(const char *container, char out[IFNAMSIZ]);
+
+/* ---- rtnetlink over libmnl ------------------------------------------- */
+
+/* A NETLINK_ROUTE socket bound in one network namespace, with a batch of
+ * queued requests. Requests are queued with cfs_nl_queue_* and sent
+ * together by cfs_nl_flush(), which checks every ack. */
+struct cfs_nl;
+
+/* A socket in the caller's network namespace. */
+int cfs_nl_open(struct cfs_nl **out, cfs_error_t *err);
+/* A socket inside the namespace nsfd refers to (opened in a short-lived
+ * thread, so the caller never changes namespace). */
+int cfs_nl_open_in(int nsfd, struct cfs_nl **out, cfs_error_t *err);
+void cfs_nl_close(struct cfs_nl *nl);
+static inline void cfs_nl_closep(struct cfs_nl **nl)
+{
+	if (*nl)
+		cfs_nl_close(*nl);
+}
+#define cleanup_nl __attribute__((cleanup(cfs_nl_closep)))
+
+/* Sends every queued request in one write and reads all acks. The first
+ * failure is reported as "<what>: <strerror>" plus the kernel's
+ * extended-ack text. Requests queued with CFS_NL_MISSING_OK treat
+ * ENODEV/ENOENT/ESRCH/EADDRNOTAVAIL as success. The queue is empty after. */
+int cfs_nl_flush(struct cfs_nl *nl, cfs_error_t *err);
+
+/* Looks a link up by name (one round trip; flushes nothing). Fails with
+ * errnum ENODEV when it does not exist. */
+int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
+		      cfs_error_t *err);
+
+enum { CFS_NL_MISSING_OK = 1 };
+
+struct cfs_veth_spec {
+	const char *name;    /* host end */
+	const char *peer;    /* the other end */
+	int peer_nsfd;       /* namespace the peer is born in, -1 = same */
+	unsigned mtu;        /* both ends; 0 = kernel default */
+	int master;          /* ifindex of a bridge for the host end, 0 = none */
+	bool up;             /* host end administratively up */
+};
+
+struct cfs_link_set {
+	int ifindex;
+	const char *ifname;  /* selects the link when ifindex is 0 */
+	bool up;             /* set IFF_UP */
+	unsigned mtu;        /* 0 = unchanged */
+	int master;          /* 0 = unchanged */
+	bool no_ipv6_ll;     /* IFLA_INET6_ADDR_GEN_MODE = NONE */
+};
+
+/* Message builders: pure functions writing one request into buf (size
+ * len), used by the queue functions and by the unit tests. They return the
+ * message, or NULL when buf is too small. Flags are
+ * NLM_F_REQUEST|NLM_F_ACK (+ CREATE|EXCL for creations); seq is 0. */
+struct nlmsghdr *cfs_msg_veth(void *buf, size_t len,
+			      const struct cfs_veth_spec *spec);
+struct nlmsghdr *cfs_msg_bridge(void *buf, size_t len, const char *name,
+				unsigned mtu, bool up);
+struct nlmsghdr *cfs_msg_link_set(void *buf, size_t len,
+				  const struct cfs_link_set *set);
+struct nlmsghdr *cfs_msg_link_del(void *buf, size_t len, const char *name);
+struct nlmsghdr *cfs_msg_addr4(void *buf, size_t len, int ifindex,
+			       const struct cfs_cidr *addr);
+/* A route to dst/prefix (prefix 0: default) via gw (0: directly on oif). */
+struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
+				unsigned prefix, uint32_t gw, int oif);
+
+/* Queue a request (sent by cfs_nl_flush). */
+int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
+		      cfs_error_t *err);
+/* The bridge is created down: set what must precede IFF_UP (no IPv6
+ * link-local) first, then bring it up with cfs_nl_queue_link_set. */
+int cfs_nl_queue_bridge(struct cfs_nl *nl, const char *name, unsigned mtu,
+			cfs_error_t *err);
+int cfs_nl_queue_link_set(struct cfs_nl *nl, const struct cfs_link_set *set,
+			  const char *what, cfs_error_t *err);
+int cfs_nl_queue_link_del(struct cfs_nl *nl, const char *name, int flags,
+			  cfs_error_t *err);
+int cfs_nl_queue_addr4(struct cfs_nl *nl, int ifindex, const char *ifname,
+		       const struct cfs_cidr *addr, cfs_error_t *err);
+int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
+			uint32_t gw, int oif, cfs_error_t *err);
+
+/* ---- the read side, over libnl-route-3 ------------------------------- */
+
+struct cfs_link_info {
+	bool found;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	char mac[18];          /* "aa:bb:cc:dd:ee:ff" */
+	unsigned mtu;
+	char state[16];        /* operstate: "up", "down", "lowerlayerdown", ... */
+	bool admin_up;         /* IFF_UP */
+	char master[IFNAMSIZ]; /* bridge it is enslaved to, "" if none */
+	char addr4[CFS_CIDR_STRLEN]; /* first IPv4 address, "" if none */
+};
+
+/* What the kernel has for one container: its interface inside the
+ * namespace nsfd, its default gateway there, and its host-side veth in the
+ * caller's namespace. */
+struct cfs_ct_info {
+	struct cfs_link_info inside; /* interface in the container */
+	char gateway[CFS_IP4_STRLEN]; /* default route's gateway, "" if none */
+	struct cfs_link_info host;   /* host end of the veth */
+};
+
+/* Reads one container's links, addresses and default route (link, address
+ * and route caches inside nsfd; a link cache on the host side, which the
+ * caller may pass in host_cache to share it between containers: an opaque
+ * struct nl_cache *, NULL to build one). A link that does not exist is
+ * reported with found = false, not as an error. */
+int cfs_ct_info_read(int nsfd, const char *ifname, const char *host_veth,
+		     void *host_cache, struct cfs_ct_info *out,
+		     cfs_error_t *err);
+/* A host-side link cache for cfs_ct_info_read, freed with
+ * cfs_host_cache_free. */
+int cfs_host_cache_new(void **cache, cfs_error_t *err);
+void cfs_host_cache_free(void *cache);
+
+/* ---- NAT and forwarding rules over libiptc ---------------------------- */
+
+#define CFS_FW_CHAIN_NAT "CFSNET-POSTROUTING"
+#define CFS_FW_CHAIN_FWD "CFSNET-FORWARD"
+
+struct cfs_fw_net {
+	char name[64];          /* network name, in each rule's comment */
+	struct cfs_cidr subnet;
+	char ifname[IFNAMSIZ];  /* the bridge, or the host veth (no bridge) */
+};
+
+/* Makes cfsnet's chains hold exactly the rules for these networks:
+ *   nat    CFSNET-POSTROUTING: -s SUBNET ! -o IF -j MASQUERADE
+ *   filter CFSNET-FORWARD:     -i IF -j ACCEPT
+ *                              -o IF -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+ * each with the comment "cfsnet:NAME", and the jumps from POSTROUTING and
+ * FORWARD at their top. With n == 0 the jumps and chains are removed.
+ * Each table is committed once, and only if it changed. */
+int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+
+/* ---- sysctl ------------------------------------------------------------ */
+
+int cfs_ip_forward_get(int *value, cfs_error_t *err);
+int cfs_ip_forward_set(int value, cfs_error_t *err);
+
+#endif

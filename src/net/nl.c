@@ -1,0 +1,340 @@
+/* nl.c - a NETLINK_ROUTE socket in one network namespace, with a batch of
+ * requests sent in one write and acknowledged together. Every request asks
+ * for an ack; every ack is checked, by sequence number and port id, and a
+ * failure carries the kernel's extended-ack text. */
+#define _GNU_SOURCE
+#include "net.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../ns/ns.h"
+
+#define NL_BATCH_SIZE (32 * 1024)
+#define NL_MAX_QUEUED 128
+
+struct nl_req {
+	uint32_t seq;
+	int flags;
+	char what[160];
+};
+
+struct cfs_nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	size_t len;                 /* bytes queued in buf */
+	size_t nq;
+	struct nl_req q[NL_MAX_QUEUED];
+	char buf[NL_BATCH_SIZE];
+};
+
+static int nl_open_here(struct cfs_nl **out, cfs_error_t *err)
+{
+	struct cfs_nl *nl;
+	int one = 1;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return cfs_fail(err, ENOMEM, "opening a netlink socket");
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		free(nl);
+		return cfs_fail(err, errno, "opening a netlink socket");
+	}
+	/* Extended acks carry the kernel's reason as text; capped acks do
+	 * not echo our whole request back. Both are best effort. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl->sock);
+		free(nl);
+		return cfs_fail(err, e, "binding a netlink socket");
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	*out = nl;
+	return 0;
+}
+
+int cfs_nl_open(struct cfs_nl **out, cfs_error_t *err)
+{
+	return nl_open_here(out, err);
+}
+
+struct open_in {
+	struct cfs_nl *nl;
+	cfs_error_t *err;
+};
+
+static int open_in_thread(void *arg)
+{
+	struct open_in *o = arg;
+
+	return nl_open_here(&o->nl, o->err);
+}
+
+int cfs_nl_open_in(int nsfd, struct cfs_nl **out, cfs_error_t *err)
+{
+	struct open_in o = { .err = err };
+
+	if (cfs_netns_run(nsfd, open_in_thread, &o, err) < 0)
+		return -1;
+	*out = o.nl;
+	return 0;
+}
+
+void cfs_nl_close(struct cfs_nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+/* Space for the next request; the message builders check their bounds. */
+static void *nl_tail(struct cfs_nl *nl, size_t *room)
+{
+	*room = sizeof(nl->buf) - nl->len;
+	return nl->buf + nl->len;
+}
+
+static int nl_queue(struct cfs_nl *nl, struct nlmsghdr *nlh, int flags,
+		    cfs_error_t *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int nl_queue(struct cfs_nl *nl, struct nlmsghdr *nlh, int flags,
+		    cfs_error_t *err, const char *fmt, ...)
+{
+	struct nl_req *r;
+	va_list ap;
+
+	if (!nlh || nl->nq == NL_MAX_QUEUED) {
+		char what[160];
+
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		return cfs_fail(err, ENOBUFS, "%s: netlink batch full", what);
+	}
+	r = &nl->q[nl->nq++];
+	r->seq = nlh->nlmsg_seq = ++nl->seq;
+	nlh->nlmsg_pid = 0;
+	r->flags = flags;
+	va_start(ap, fmt);
+	vsnprintf(r->what, sizeof(r->what), fmt, ap);
+	va_end(ap);
+	nl->len += MNL_ALIGN(nlh->nlmsg_len);
+	return 0;
+}
+
+static bool missing_errno(int e)
+{
+	return e == ENODEV || e == ENOENT || e == ESRCH || e == EADDRNOTAVAIL;
+}
+
+/* The kernel's explanation, when it sent one (NLM_F_ACK_TLVS). */
+static const char *ext_ack_msg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (MNL_NLMSG_HDRLEN + off > nlh->nlmsg_len)
+		return NULL;
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			return mnl_attr_get_str(attr);
+	}
+	return NULL;
+}
+
+static struct nl_req *find_req(struct cfs_nl *nl, uint32_t seq)
+{
+	for (size_t i = 0; i < nl->nq; i++)
+		if (nl->q[i].seq == seq)
+			return &nl->q[i];
+	return NULL;
+}
+
+static int nl_recv_acks(struct cfs_nl *nl, cfs_error_t *err)
+{
+	char rbuf[MNL_SOCKET_BUFFER_SIZE];
+	size_t acked = 0;
+	int failed = 0;
+
+	while (acked < nl->nq) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
+		int len;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return cfs_fail(err, errno, "reading netlink acks");
+		}
+		len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e;
+			struct nl_req *r;
+
+			if (nlh->nlmsg_pid != nl->portid ||
+			    nlh->nlmsg_type != NLMSG_ERROR ||
+			    !(r = find_req(nl, nlh->nlmsg_seq)))
+				continue;
+			acked++;
+			if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+				continue;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (!e->error || failed)
+				continue;
+			if ((r->flags & CFS_NL_MISSING_OK) && missing_errno(-e->error))
+				continue;
+			/* The kernel goes on with the rest of a batch after a
+			 * failure: report the first one, read every ack. */
+			cfs_fail(err, -e->error, "%s", r->what);
+			cfs_error_append(err, ext_ack_msg(nlh));
+			failed = 1;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
+int cfs_nl_flush(struct cfs_nl *nl, cfs_error_t *err)
+{
+	int ret = 0;
+
+	if (!nl->nq)
+		return 0;
+	if (mnl_socket_sendto(nl->sock, nl->buf, nl->len) < 0)
+		ret = cfs_fail(err, errno, "%s", nl->q[0].what);
+	else
+		ret = nl_recv_acks(nl, err);
+	nl->nq = 0;
+	nl->len = 0;
+	return ret;
+}
+
+static int link_index_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWLINK)
+		*(int *)data = ifi->ifi_index;
+	return MNL_CB_OK;
+}
+
+int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
+		      cfs_error_t *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	uint32_t seq = ++nl->seq;
+	ssize_t n;
+	int ret, idx = 0;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Ask for nothing but the header: no stats, no VF lists. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return cfs_fail(err, errno, "looking up link %s", name);
+	do {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return cfs_fail(err, errno, "looking up link %s", name);
+		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, link_index_cb,
+				 &idx);
+	} while (ret > 0 && !idx);
+	if (ret < 0)
+		return cfs_fail(err, errno, "looking up link %s", name);
+	*ifindex = idx;
+	return 0;
+}
+
+int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
+		      cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_veth(p, room, spec), 0, err,
+			"creating veth %s", spec->name);
+}
+
+int cfs_nl_queue_bridge(struct cfs_nl *nl, const char *name, unsigned mtu,
+			cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_bridge(p, room, name, mtu, false), 0, err,
+			"creating bridge %s", name);
+}
+
+int cfs_nl_queue_link_set(struct cfs_nl *nl, const struct cfs_link_set *set,
+			  const char *what, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_link_set(p, room, set), 0, err, "%s", what);
+}
+
+int cfs_nl_queue_link_del(struct cfs_nl *nl, const char *name, int flags,
+			  cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_link_del(p, room, name), flags, err,
+			"deleting link %s", name);
+}
+
+int cfs_nl_queue_addr4(struct cfs_nl *nl, int ifindex, const char *ifname,
+		       const struct cfs_cidr *addr, cfs_error_t *err)
+{
+	char a[CFS_CIDR_STRLEN];
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	cfs_cidr_format(addr, a);
+	return nl_queue(nl, cfs_msg_addr4(p, room, ifindex, addr), 0, err,
+			"adding address %s to %s", a, ifname);
+}
+
+int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
+			uint32_t gw, int oif, cfs_error_t *err)
+{
+	char d[CFS_IP4_STRLEN], g[CFS_IP4_STRLEN];
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	cfs_ip4_format(dst, d);
+	cfs_ip4_format(gw, g);
+	if (!prefix)
+		return nl_queue(nl, cfs_msg_route4(p, room, dst, prefix, gw, oif),
+				0, err, "adding default route via %s", g);
+	return nl_queue(nl, cfs_msg_route4(p, room, dst, prefix, gw, oif), 0, err,
+			"adding route to %s/%u", d, prefix);
+}

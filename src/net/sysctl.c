@@ -1,0 +1,26 @@
+/* sysctl.c - net.ipv4.ip_forward of the caller's network namespace. */
+#include "net.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "../common/util.h"
+
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+int cfs_ip_forward_get(int *value, cfs_error_t *err)
+{
+	cleanup_free char *s = NULL;
+
+	if (cfs_read_file(IP_FORWARD, &s, NULL, err) < 0)
+		return -1;
+	if (s[0] != '0' && s[0] != '1')
+		return cfs_fail(err, EINVAL, "reading " IP_FORWARD);
+	*value = s[0] - '0';
+	return 0;
+}
+
+int cfs_ip_forward_set(int value, cfs_error_t *err)
+{
+	return cfs_write_string(IP_FORWARD, value ? "1\n" : "0\n", err);
+}

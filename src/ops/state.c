@@ -1,0 +1,587 @@
+/* state.c - reading and writing cfsnet's state files. */
+#define _GNU_SOURCE
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "../common/util.h"
+
+const char *cfs_mode_name(enum cfs_mode m)
+{
+	return m == CFS_MODE_VETH ? "veth" : "bridge";
+}
+
+static int mode_parse(const char *s, enum cfs_mode *m)
+{
+	if (!strcmp(s, "bridge"))
+		*m = CFS_MODE_BRIDGE;
+	else if (!strcmp(s, "veth"))
+		*m = CFS_MODE_VETH;
+	else
+		return -1;
+	return 0;
+}
+
+/* ---- serialisation ----------------------------------------------------- */
+
+int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
+{
+	char ip[CFS_CIDR_STRLEN], gw[CFS_IP4_STRLEN];
+	int n;
+
+	cfs_cidr_format(&c->ip, ip);
+	cfs_ip4_format(c->gateway, gw);
+	n = snprintf(buf, len,
+		     "name=%s\nnetwork=%s\nmode=%s\nip=%s\ngateway=%s\n"
+		     "ifname=%s\nhost_veth=%s\nbridge=%s\nmtu=%u\n",
+		     c->name, c->network, cfs_mode_name(c->mode), ip, gw,
+		     c->ifname, c->host_veth, c->bridge, c->mtu);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* Calls fn(key, value) for each "key=value" line of text. */
+static int each_line(const char *text, int (*fn)(const char *, const char *,
+						 void *, cfs_error_t *),
+		     void *arg, cfs_error_t *err)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', (size_t)(nl - p));
+		char key[32], val[256];
+		size_t kl, vl;
+
+		if (nl == p) {
+			p++;
+			continue;
+		}
+		if (!eq)
+			return cfs_fail(err, EINVAL, "malformed line '%.*s'",
+					(int)(nl - p), p);
+		kl = (size_t)(eq - p);
+		vl = (size_t)(nl - eq - 1);
+		if (kl >= sizeof(key) || vl >= sizeof(val))
+			return cfs_fail(err, EINVAL, "line too long");
+		memcpy(key, p, kl);
+		key[kl] = '\0';
+		memcpy(val, eq + 1, vl);
+		val[vl] = '\0';
+		if (fn(key, val, arg, err) < 0)
+			return -1;
+		p = *nl ? nl + 1 : nl;
+	}
+	return 0;
+}
+
+static int copy_str(char *dst, size_t size, const char *val, const char *key,
+		    cfs_error_t *err)
+{
+	if (strlen(val) >= size)
+		return cfs_fail(err, EINVAL, "value of %s too long", key);
+	strcpy(dst, val);
+	return 0;
+}
+
+static int parse_uint(const char *val, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*val || *val == '-' || *val == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+enum {
+	K_NAME = 1 << 0, K_NETWORK = 1 << 1, K_MODE = 1 << 2, K_IP = 1 << 3,
+	K_GATEWAY = 1 << 4, K_IFNAME = 1 << 5, K_HOST_VETH = 1 << 6,
+	K_BRIDGE = 1 << 7, K_MTU = 1 << 8, K_SUBNET = 1 << 9,
+};
+
+struct ct_parse {
+	struct cfs_container *c;
+	unsigned seen;
+};
+
+static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
+{
+	struct ct_parse *p = arg;
+	struct cfs_container *c = p->c;
+
+	if (!strcmp(key, "name")) {
+		p->seen |= K_NAME;
+		return copy_str(c->name, sizeof(c->name), val, key, err);
+	} else if (!strcmp(key, "network")) {
+		p->seen |= K_NETWORK;
+		return copy_str(c->network, sizeof(c->network), val, key, err);
+	} else if (!strcmp(key, "mode")) {
+		p->seen |= K_MODE;
+		if (mode_parse(val, &c->mode) < 0)
+			return cfs_fail(err, EINVAL, "bad mode '%s'", val);
+	} else if (!strcmp(key, "ip")) {
+		p->seen |= K_IP;
+		if (cfs_cidr_parse(val, &c->ip) < 0)
+			return cfs_fail(err, EINVAL, "bad ip '%s'", val);
+	} else if (!strcmp(key, "gateway")) {
+		p->seen |= K_GATEWAY;
+		if (cfs_ip4_parse(val, &c->gateway) < 0)
+			return cfs_fail(err, EINVAL, "bad gateway '%s'", val);
+	} else if (!strcmp(key, "ifname")) {
+		p->seen |= K_IFNAME;
+		return copy_str(c->ifname, sizeof(c->ifname), val, key, err);
+	} else if (!strcmp(key, "host_veth")) {
+		p->seen |= K_HOST_VETH;
+		return copy_str(c->host_veth, sizeof(c->host_veth), val, key, err);
+	} else if (!strcmp(key, "bridge")) {
+		p->seen |= K_BRIDGE;
+		return copy_str(c->bridge, sizeof(c->bridge), val, key, err);
+	} else if (!strcmp(key, "mtu")) {
+		p->seen |= K_MTU;
+		if (parse_uint(val, 65535, &c->mtu) < 0)
+			return cfs_fail(err, EINVAL, "bad mtu '%s'", val);
+	}
+	/* Unknown keys are skipped: a newer cfsnet may add some. */
+	return 0;
+}
+
+static int check_seen(unsigned seen, unsigned want, cfs_error_t *err)
+{
+	static const char *names[] = { "name", "network", "mode", "ip", "gateway",
+				       "ifname", "host_veth", "bridge", "mtu",
+				       "subnet" };
+
+	for (unsigned i = 0; i < CFS_ARRAY_SIZE(names); i++)
+		if ((want & (1u << i)) && !(seen & (1u << i)))
+			return cfs_fail(err, EINVAL, "missing key %s", names[i]);
+	return 0;
+}
+
+int cfs_container_parse(const char *text, struct cfs_container *c,
+			cfs_error_t *err)
+{
+	struct ct_parse p = { .c = c };
+
+	memset(c, 0, sizeof(*c));
+	if (each_line(text, ct_key, &p, err) < 0)
+		return -1;
+	return check_seen(p.seen, K_NAME | K_NETWORK | K_MODE | K_IP | K_GATEWAY |
+				  K_IFNAME | K_HOST_VETH | K_BRIDGE | K_MTU, err);
+}
+
+int cfs_network_format(const struct cfs_network *net, char **out,
+		       cfs_error_t *err)
+{
+	char subnet[CFS_CIDR_STRLEN], ip[CFS_IP4_STRLEN];
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return cfs_fail(err, errno, "formatting network %s", net->name);
+	cfs_cidr_format(&net->subnet, subnet);
+	fprintf(f, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n", net->name,
+		cfs_mode_name(net->mode), subnet, net->ifname, net->mtu);
+	for (size_t i = 0; i < net->nleases; i++) {
+		cfs_ip4_format(net->leases[i].addr, ip);
+		fprintf(f, "lease=%s %s\n", ip, net->leases[i].name);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return cfs_fail(err, ENOMEM, "formatting network %s", net->name);
+	}
+	*out = buf;
+	return 0;
+}
+
+struct net_parse {
+	struct cfs_network *net;
+	unsigned seen;
+};
+
+static int net_key(const char *key, const char *val, void *arg,
+		   cfs_error_t *err)
+{
+	struct net_parse *p = arg;
+	struct cfs_network *net = p->net;
+
+	if (!strcmp(key, "name")) {
+		p->seen |= K_NAME;
+		return copy_str(net->name, sizeof(net->name), val, key, err);
+	} else if (!strcmp(key, "mode")) {
+		p->seen |= K_MODE;
+		if (mode_parse(val, &net->mode) < 0)
+			return cfs_fail(err, EINVAL, "bad mode '%s'", val);
+	} else if (!strcmp(key, "subnet")) {
+		p->seen |= K_SUBNET;
+		if (cfs_cidr_parse(val, &net->subnet) < 0)
+			return cfs_fail(err, EINVAL, "bad subnet '%s'", val);
+	} else if (!strcmp(key, "ifname")) {
+		p->seen |= K_IFNAME;
+		return copy_str(net->ifname, sizeof(net->ifname), val, key, err);
+	} else if (!strcmp(key, "mtu")) {
+		p->seen |= K_MTU;
+		if (parse_uint(val, 65535, &net->mtu) < 0)
+			return cfs_fail(err, EINVAL, "bad mtu '%s'", val);
+	} else if (!strcmp(key, "lease")) {
+		char ip[CFS_IP4_STRLEN];
+		const char *sp = strchr(val, ' ');
+		uint32_t addr;
+
+		if (!sp || (size_t)(sp - val) >= sizeof(ip))
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		memcpy(ip, val, (size_t)(sp - val));
+		ip[sp - val] = '\0';
+		if (cfs_ip4_parse(ip, &addr) < 0 || !sp[1] ||
+		    strlen(sp + 1) > CFS_NAME_MAX)
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		return cfs_network_add_lease(net, addr, sp + 1, err);
+	}
+	return 0;
+}
+
+int cfs_network_parse(const char *text, struct cfs_network *net,
+		      cfs_error_t *err)
+{
+	struct net_parse p = { .net = net };
+
+	memset(net, 0, sizeof(*net));
+	if (each_line(text, net_key, &p, err) < 0 ||
+	    check_seen(p.seen, K_NAME | K_MODE | K_SUBNET | K_IFNAME | K_MTU,
+		       err) < 0) {
+		cfs_network_free(net);
+		return -1;
+	}
+	return 0;
+}
+
+int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
+			  const char *name, cfs_error_t *err)
+{
+	struct cfs_lease *l;
+
+	l = realloc(net->leases, (net->nleases + 1) * sizeof(*l));
+	if (!l)
+		return cfs_fail(err, ENOMEM, "adding a lease");
+	net->leases = l;
+	l = &net->leases[net->nleases++];
+	memset(l, 0, sizeof(*l));
+	l->addr = addr;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	return 0;
+}
+
+void cfs_network_del_lease(struct cfs_network *net, const char *name)
+{
+	for (size_t i = 0; i < net->nleases; i++) {
+		if (strcmp(net->leases[i].name, name))
+			continue;
+		memmove(&net->leases[i], &net->leases[i + 1],
+			(net->nleases - i - 1) * sizeof(net->leases[0]));
+		net->nleases--;
+		return;
+	}
+}
+
+int cfs_network_copy(struct cfs_network *dst, const struct cfs_network *src,
+		     cfs_error_t *err)
+{
+	*dst = *src;
+	dst->leases = NULL;
+	if (src->nleases) {
+		dst->leases = malloc(src->nleases * sizeof(*dst->leases));
+		if (!dst->leases)
+			return cfs_fail(err, ENOMEM, "copying network %s", src->name);
+		memcpy(dst->leases, src->leases,
+		       src->nleases * sizeof(*dst->leases));
+	}
+	return 0;
+}
+
+void cfs_network_free(struct cfs_network *net)
+{
+	free(net->leases);
+	net->leases = NULL;
+	net->nleases = 0;
+}
+
+void cfs_networks_free(struct cfs_network *nets, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cfs_network_free(&nets[i]);
+	free(nets);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int path_of(const struct cfs_state *st, const char *kind,
+		   const char *name, char *buf, size_t len, cfs_error_t *err)
+{
+	/* Names were validated by the caller; refuse anything that could
+	 * leave the directory anyway. */
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return cfs_fail(err, EINVAL, "invalid name '%s'", name);
+	if ((size_t)snprintf(buf, len, "%s/%s/%s", st->dir, kind, name) >= len)
+		return cfs_fail(err, ENAMETOOLONG, "state file for %s", name);
+	return 0;
+}
+
+int cfs_state_open(struct cfs_state *st, const char *dir, bool lock,
+		   cfs_error_t *err)
+{
+	char path[PATH_MAX];
+
+	st->lockfd = -1;
+	if ((size_t)snprintf(st->dir, sizeof(st->dir), "%s", dir) >=
+	    sizeof(st->dir))
+		return cfs_fail(err, ENAMETOOLONG, "state directory %s", dir);
+	if (!lock) {
+		return 0;
+	}
+	if (cfs_mkdir(dir, 0700, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/containers", dir);
+	if (cfs_mkdir(path, 0700, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/networks", dir);
+	if (cfs_mkdir(path, 0700, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (st->lockfd < 0)
+		return cfs_fail(err, errno, "opening %s", path);
+	while (flock(st->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(st->lockfd);
+			st->lockfd = -1;
+			return cfs_fail(err, e, "locking %s", path);
+		}
+	}
+	return 0;
+}
+
+void cfs_state_close(struct cfs_state *st)
+{
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	st->lockfd = -1;
+}
+
+static int load_file(struct cfs_state *st, const char *kind, const char *name,
+		     char **text, cfs_error_t *err)
+{
+	char path[PATH_MAX];
+
+	if (path_of(st, kind, name, path, sizeof(path), err) < 0)
+		return -1;
+	return cfs_read_file(path, text, NULL, err);
+}
+
+int cfs_container_load(struct cfs_state *st, const char *name,
+		       struct cfs_container *c, cfs_error_t *err)
+{
+	cleanup_free char *text = NULL;
+
+	if (load_file(st, "containers", name, &text, err) < 0)
+		return -1;
+	if (cfs_container_parse(text, c, err) < 0)
+		return cfs_error_wrap(err, "state of container %s", name);
+	return 0;
+}
+
+int cfs_container_save(struct cfs_state *st, const struct cfs_container *c,
+		       cfs_error_t *err)
+{
+	char path[PATH_MAX], buf[1024];
+	int n;
+
+	if (path_of(st, "containers", c->name, path, sizeof(path), err) < 0)
+		return -1;
+	n = cfs_container_format(c, buf, sizeof(buf));
+	if (n < 0)
+		return cfs_fail(err, ENOBUFS, "formatting container %s", c->name);
+	return cfs_write_file_atomic(path, buf, (size_t)n, err);
+}
+
+static int remove_file(struct cfs_state *st, const char *kind,
+		       const char *name, cfs_error_t *err)
+{
+	char path[PATH_MAX];
+
+	if (path_of(st, kind, name, path, sizeof(path), err) < 0)
+		return -1;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return cfs_fail(err, errno, "removing %s", path);
+	return 0;
+}
+
+int cfs_container_remove(struct cfs_state *st, const char *name,
+			 cfs_error_t *err)
+{
+	return remove_file(st, "containers", name, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_dir(struct cfs_state *st, const char *kind, char ***names,
+		    size_t *n, cfs_error_t *err)
+{
+	char path[PATH_MAX];
+	char **v = NULL;
+	size_t cnt = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
+	*names = NULL;
+	*n = 0;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : cfs_fail(err, errno, "listing %s", path);
+	while ((e = readdir(d))) {
+		char **nv;
+
+		/* Skip dot files and temporary files of a writer. */
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+			continue;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv || !(nv[cnt] = strdup(e->d_name))) {
+			closedir(d);
+			cfs_names_free(nv ? nv : v, cnt);
+			return cfs_fail(err, ENOMEM, "listing %s", path);
+		}
+		v = nv;
+		cnt++;
+	}
+	closedir(d);
+	qsort(v, cnt, sizeof(*v), cmp_str);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+int cfs_container_names(struct cfs_state *st, char ***names, size_t *n,
+			cfs_error_t *err)
+{
+	return list_dir(st, "containers", names, n, err);
+}
+
+void cfs_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int cfs_network_load(struct cfs_state *st, const char *name,
+		     struct cfs_network *net, cfs_error_t *err)
+{
+	cleanup_free char *text = NULL;
+
+	if (load_file(st, "networks", name, &text, err) < 0)
+		return -1;
+	if (cfs_network_parse(text, net, err) < 0)
+		return cfs_error_wrap(err, "state of network %s", name);
+	return 0;
+}
+
+int cfs_network_save(struct cfs_state *st, const struct cfs_network *net,
+		     cfs_error_t *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *text = NULL;
+
+	if (path_of(st, "networks", net->name, path, sizeof(path), err) < 0 ||
+	    cfs_network_format(net, &text, err) < 0)
+		return -1;
+	return cfs_write_file_atomic(path, text, strlen(text), err);
+}
+
+int cfs_network_remove(struct cfs_state *st, const char *name,
+		       cfs_error_t *err)
+{
+	return remove_file(st, "networks", name, err);
+}
+
+int cfs_network_load_all(struct cfs_state *st, struct cfs_network **nets,
+			 size_t *n, cfs_error_t *err)
+{
+	char **names;
+	size_t cnt;
+	struct cfs_network *v;
+
+	*nets = NULL;
+	*n = 0;
+	if (list_dir(st, "networks", &names, &cnt, err) < 0)
+		return -1;
+	v = calloc(cnt ? cnt : 1, sizeof(*v));
+	if (!v) {
+		cfs_names_free(names, cnt);
+		return cfs_fail(err, ENOMEM, "loading networks");
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		if (cfs_network_load(st, names[i], &v[i], err) < 0) {
+			cfs_networks_free(v, i);
+			cfs_names_free(names, cnt);
+			return -1;
+		}
+	}
+	cfs_names_free(names, cnt);
+	*nets = v;
+	*n = cnt;
+	return 0;
+}
+
+int cfs_host_load(struct cfs_state *st, struct cfs_host *h, cfs_error_t *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *text = NULL;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(path, sizeof(path), "%s/host", st->dir);
+	if (cfs_read_file(path, &text, NULL, err) < 0) {
+		if (err->errnum == ENOENT)
+			return 0;
+		return -1;
+	}
+	if (strncmp(text, "ip_forward=", 11) || (text[11] != '0' && text[11] != '1'))
+		return cfs_fail(err, EINVAL, "malformed %s", path);
+	h->saved = true;
+	h->ip_forward = text[11] - '0';
+	return 0;
+}
+
+int cfs_host_save(struct cfs_state *st, const struct cfs_host *h,
+		  cfs_error_t *err)
+{
+	char path[PATH_MAX], buf[32];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/host", st->dir);
+	if (!h->saved) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return cfs_fail(err, errno, "removing %s", path);
+		return 0;
+	}
+	n = snprintf(buf, sizeof(buf), "ip_forward=%d\n", h->ip_forward);
+	return cfs_write_file_atomic(path, buf, (size_t)n, err);
+}

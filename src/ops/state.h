@@ -1,0 +1,112 @@
+/* state.h - cfsnet's state under /run/cfsnet (it dies with a reboot, as
+ * network namespaces do): one small file per container and per network,
+ * written atomically (temporary file + rename), every change under one
+ * flock. The ops module is the only owner; no daemon. */
+#ifndef CFS_STATE_H
+#define CFS_STATE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+#include "../net/net.h"
+
+#define CFS_STATE_DIR "/run/cfsnet"
+#define CFS_NAME_MAX 15
+#define CFS_NET_NAME_MAX 63
+
+enum cfs_mode { CFS_MODE_BRIDGE, CFS_MODE_VETH };
+
+struct cfs_container {
+	char name[CFS_NAME_MAX + 1];
+	char network[CFS_NET_NAME_MAX + 1];
+	enum cfs_mode mode;
+	struct cfs_cidr ip;
+	uint32_t gateway;
+	char ifname[IFNAMSIZ];      /* inside the container */
+	char host_veth[IFNAMSIZ];
+	char bridge[IFNAMSIZ];      /* "" without a bridge */
+	unsigned mtu;
+};
+
+struct cfs_lease {
+	uint32_t addr;
+	char name[CFS_NAME_MAX + 1];
+};
+
+struct cfs_network {
+	char name[CFS_NET_NAME_MAX + 1];
+	enum cfs_mode mode;
+	struct cfs_cidr subnet;     /* addr is the network address */
+	char ifname[IFNAMSIZ];      /* the bridge, or the member's host veth */
+	unsigned mtu;
+	size_t nleases;
+	struct cfs_lease *leases;   /* one per member container */
+};
+
+struct cfs_host {
+	bool saved;                 /* false: no cfsnet network exists */
+	int ip_forward;             /* value before the first network */
+};
+
+struct cfs_state {
+	char dir[256];
+	int lockfd;
+};
+
+/* Creates the directories if needed and takes the lock (blocking; the
+ * kernel drops a dead process's flock, so a stale lock cannot exist). */
+int cfs_state_open(struct cfs_state *st, const char *dir, bool lock,
+		   cfs_error_t *err);
+void cfs_state_close(struct cfs_state *st);
+
+int cfs_container_load(struct cfs_state *st, const char *name,
+		       struct cfs_container *c, cfs_error_t *err);
+int cfs_container_save(struct cfs_state *st, const struct cfs_container *c,
+		       cfs_error_t *err);
+int cfs_container_remove(struct cfs_state *st, const char *name,
+			 cfs_error_t *err);
+/* Names of all containers, sorted; free with cfs_names_free. */
+int cfs_container_names(struct cfs_state *st, char ***names, size_t *n,
+			cfs_error_t *err);
+void cfs_names_free(char **names, size_t n);
+
+int cfs_network_load(struct cfs_state *st, const char *name,
+		     struct cfs_network *net, cfs_error_t *err);
+int cfs_network_save(struct cfs_state *st, const struct cfs_network *net,
+		     cfs_error_t *err);
+int cfs_network_remove(struct cfs_state *st, const char *name,
+		       cfs_error_t *err);
+/* All networks; free with cfs_networks_free. */
+int cfs_network_load_all(struct cfs_state *st, struct cfs_network **nets,
+			 size_t *n, cfs_error_t *err);
+void cfs_network_free(struct cfs_network *net);
+void cfs_networks_free(struct cfs_network *nets, size_t n);
+int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
+			  const char *name, cfs_error_t *err);
+void cfs_network_del_lease(struct cfs_network *net, const char *name);
+/* A deep copy (leases included). */
+int cfs_network_copy(struct cfs_network *dst, const struct cfs_network *src,
+		     cfs_error_t *err);
+
+int cfs_host_load(struct cfs_state *st, struct cfs_host *h, cfs_error_t *err);
+int cfs_host_save(struct cfs_state *st, const struct cfs_host *h,
+		  cfs_error_t *err);
+
+/* Serialisation, pure (unit-tested): "key=value" lines. format returns the
+ * length written (excluding NUL), or -1 if buf is too small; parse fails
+ * on a missing or malformed key, naming it. */
+int cfs_container_format(const struct cfs_container *c, char *buf, size_t len);
+int cfs_container_parse(const char *text, struct cfs_container *c,
+			cfs_error_t *err);
+/* *out is malloc'd. */
+int cfs_network_format(const struct cfs_network *net, char **out,
+		       cfs_error_t *err);
+int cfs_network_parse(const char *text, struct cfs_network *net,
+		      cfs_error_t *err);
+
+const char *cfs_mode_name(enum cfs_mode m);
+
+#endif
