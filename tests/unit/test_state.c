@@ -1,0 +1,219 @@
+/* State files: format/parse round trips, malformed input, and the files
+ * themselves in a temporary directory (atomic writes, listing, locking). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ops/state.h"
+
+static struct cfs_container sample_ct(void)
+{
+	struct cfs_container c = { 0 };
+
+	strcpy(c.name, "minimal");
+	strcpy(c.network, "default");
+	c.mode = CFS_MODE_BRIDGE;
+	cfs_cidr_parse("10.0.0.2/24", &c.ip);
+	c.gateway = 0x0a000001;
+	strcpy(c.ifname, "eth0");
+	strcpy(c.host_veth, "cfs-minimal");
+	strcpy(c.bridge, "cfsbr0");
+	c.mtu = 1500;
+	return c;
+}
+
+static void container_round_trip(void **state)
+{
+	struct cfs_container a = sample_ct(), b;
+	char buf[1024];
+	cfs_error_t err = { 0 };
+
+	(void)state;
+	assert_true(cfs_container_format(&a, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "ip=10.0.0.2/24\n"));
+	assert_int_equal(cfs_container_parse(buf, &b, &err), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+
+	a.mode = CFS_MODE_VETH;
+	memset(a.bridge, 0, sizeof(a.bridge));
+	a.mtu = 1400;
+	assert_true(cfs_container_format(&a, buf, sizeof(buf)) > 0);
+	assert_int_equal(cfs_container_parse(buf, &b, &err), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(cfs_container_format(&a, buf, 20), -1);
+}
+
+static void container_malformed(void **state)
+{
+	struct cfs_container a = sample_ct(), b;
+	char buf[1024], bad[1200];
+	cfs_error_t err;
+
+	(void)state;
+	cfs_container_format(&a, buf, sizeof(buf));
+	/* Each key missing in turn. */
+	static const char *keys[] = { "name=", "network=", "mode=", "ip=", "gateway=",
+				      "ifname=", "host_veth=", "bridge=", "mtu=" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *p = strstr(buf, keys[i]), *nl = strchr(p, '\n');
+
+		snprintf(bad, sizeof(bad), "%.*s%s", (int)(p - buf), buf, nl + 1);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(cfs_container_parse(bad, &b, &err), -1);
+		assert_non_null(strstr(err.msg, "missing key"));
+	}
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cfs_container_parse("name=a\nip=10.0.0.300/24\n", &b, &err), -1);
+	assert_non_null(strstr(err.msg, "bad ip"));
+	assert_int_equal(cfs_container_parse("garbage\n", &b, &err), -1);
+	assert_int_equal(cfs_container_parse("mtu=99999\n", &b, &err), -1);
+	assert_int_equal(cfs_container_parse("mode=router\n", &b, &err), -1);
+}
+
+static void network_round_trip(void **state)
+{
+	struct cfs_network a = { 0 }, b, c;
+	cfs_error_t err = { 0 };
+	char *text;
+
+	(void)state;
+	strcpy(a.name, "default");
+	a.mode = CFS_MODE_BRIDGE;
+	cfs_cidr_parse("10.0.0.0/24", &a.subnet);
+	strcpy(a.ifname, "cfsbr0");
+	a.mtu = 1500;
+	assert_int_equal(cfs_network_add_lease(&a, 0x0a000002, "one", &err), 0);
+	assert_int_equal(cfs_network_add_lease(&a, 0x0a000003, "two", &err), 0);
+	assert_int_equal(cfs_network_add_lease(&a, 0x0a000004, "three", &err), 0);
+	assert_int_equal(cfs_network_format(&a, &text, &err), 0);
+	assert_non_null(strstr(text, "lease=10.0.0.3 two\n"));
+	assert_int_equal(cfs_network_parse(text, &b, &err), 0);
+	free(text);
+	assert_string_equal(b.name, "default");
+	assert_int_equal(b.nleases, 3);
+	assert_int_equal(b.leases[2].addr, 0x0a000004);
+	assert_string_equal(b.leases[2].name, "three");
+
+	cfs_network_del_lease(&b, "two");
+	assert_int_equal(b.nleases, 2);
+	assert_string_equal(b.leases[1].name, "three");
+	cfs_network_del_lease(&b, "nobody");
+	assert_int_equal(b.nleases, 2);
+
+	assert_int_equal(cfs_network_copy(&c, &b, &err), 0);
+	cfs_network_del_lease(&b, "one");
+	assert_int_equal(c.nleases, 2); /* a deep copy */
+	assert_string_equal(c.leases[0].name, "one");
+
+	assert_int_equal(cfs_network_parse("name=x\nmode=bridge\nsubnet=10.0.0.0/24\n"
+					   "ifname=b\nmtu=1500\nlease=10.0.0.2\n",
+					   &b, &err), -1);
+	cfs_network_free(&a);
+	cfs_network_free(&c);
+}
+
+static char tmpdir[64];
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/cfsnet-test-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void files(void **state)
+{
+	struct cfs_state st;
+	struct cfs_container a = sample_ct(), b;
+	struct cfs_network net = { 0 }, *nets;
+	struct cfs_host h = { .saved = true, .ip_forward = 0 }, h2;
+	cfs_error_t err = { 0 };
+	char **names, path[256];
+	size_t n;
+	struct stat sb;
+
+	(void)state;
+	assert_int_equal(cfs_state_open(&st, tmpdir, true, &err), 0);
+	assert_int_equal(cfs_container_save(&st, &a, &err), 0);
+	strcpy(a.name, "second");
+	assert_int_equal(cfs_container_save(&st, &a, &err), 0);
+	assert_int_equal(cfs_container_load(&st, "minimal", &b, &err), 0);
+	assert_string_equal(b.host_veth, "cfs-minimal");
+	snprintf(path, sizeof(path), "%s/containers/minimal", tmpdir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600); /* root-only state */
+
+	assert_int_equal(cfs_container_names(&st, &names, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "minimal");
+	assert_string_equal(names[1], "second");
+	cfs_names_free(names, n);
+
+	assert_int_equal(cfs_container_remove(&st, "second", &err), 0);
+	assert_int_equal(cfs_container_remove(&st, "second", &err), 0); /* gone is fine */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cfs_container_load(&st, "second", &b, &err), -1);
+	assert_int_equal(err.errnum, 2 /* ENOENT */);
+	assert_int_equal(cfs_container_load(&st, "../x", &b, &err), -1);
+
+	strcpy(net.name, "default");
+	cfs_cidr_parse("10.0.0.0/24", &net.subnet);
+	strcpy(net.ifname, "cfsbr0");
+	net.mtu = 1500;
+	cfs_network_add_lease(&net, 0x0a000002, "minimal", &err);
+	assert_int_equal(cfs_network_save(&st, &net, &err), 0);
+	assert_int_equal(cfs_network_load_all(&st, &nets, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(nets[0].nleases, 1);
+	cfs_networks_free(nets, n);
+	cfs_network_free(&net);
+
+	assert_int_equal(cfs_host_save(&st, &h, &err), 0);
+	assert_int_equal(cfs_host_load(&st, &h2, &err), 0);
+	assert_true(h2.saved);
+	assert_int_equal(h2.ip_forward, 0);
+	h.saved = false;
+	assert_int_equal(cfs_host_save(&st, &h, &err), 0);
+	assert_int_equal(cfs_host_load(&st, &h2, &err), 0);
+	assert_false(h2.saved);
+
+	/* No temporary files are left behind by the atomic writes. */
+	snprintf(path, sizeof(path), "%s/containers", tmpdir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		assert_null(strstr(e->d_name, ".tmp."));
+	closedir(d);
+	cfs_state_close(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(container_round_trip),
+		cmocka_unit_test(container_malformed),
+		cmocka_unit_test(network_round_trip),
+		cmocka_unit_test_setup_teardown(files, setup_dir, teardown_dir),
+	};
+
+	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+}
