@@ -134,9 +134,10 @@ int cfs_ipam_lowest_free(const struct cfs_cidr *subnet, const uint32_t *used,
 	sorted = n ? malloc(n * sizeof(*sorted)) : NULL;
 	if (n && !sorted)
 		return -1;
-	if (n)
+	if (n) {
 		memcpy(sorted, used, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_u32);
+		qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	}
 	/* Walk the leases in order: the first gap at or after the lowest
 	 * host address is the answer. */
 	for (size_t i = 0; i < n && sorted[i] <= cand; i++)
