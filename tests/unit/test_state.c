@@ -114,6 +114,7 @@ static void network_round_trip(void **state)
 	assert_int_equal(c.nleases, 2); /* a deep copy */
 	assert_string_equal(c.leases[0].name, "one");
 
+	cfs_network_free(&b);
 	assert_int_equal(cfs_network_parse("name=x\nmode=bridge\nsubnet=10.0.0.0/24\n"
 					   "ifname=b\nmtu=1500\nlease=10.0.0.2\n",
 					   &b, &err), -1);
