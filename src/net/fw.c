@@ -227,6 +227,23 @@ size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain)
 	return ebuf_done(&b);
 }
 
+/* A failure whose message already says why: errnum is kept for callers
+ * but strerror's words are not appended. */
+__attribute__((format(printf, 3, 4)))
+static int fail_quiet(cfs_error_t *err, int errnum, const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfs_fail(err, 0, "%s", msg);
+	if (err)
+		err->errnum = errnum;
+	return -1;
+}
+
 void cfs_fw_rules_free(struct cfs_fw_rules *r)
 {
 	free(r->buf);
@@ -249,15 +266,15 @@ int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 		const struct cfs_fw_net *net = &nets[i];
 
 		if (!valid_ifname(net->ifname))
-			return cfs_fail(err, EINVAL,
-					"network %.*s: invalid interface name '%.*s'",
-					(int)sizeof(net->name), net->name,
-					IFNAMSIZ, net->ifname);
+			return fail_quiet(err, EINVAL,
+					  "network %.*s: invalid interface name '%.*s'",
+					  (int)sizeof(net->name), net->name,
+					  IFNAMSIZ, net->ifname);
 		if (net->subnet.prefix > 32)
-			return cfs_fail(err, EINVAL,
-					"network %.*s: invalid prefix length %u",
-					(int)sizeof(net->name), net->name,
-					net->subnet.prefix);
+			return fail_quiet(err, EINVAL,
+					  "network %.*s: invalid prefix length %u",
+					  (int)sizeof(net->name), net->name,
+					  net->subnet.prefix);
 	}
 	if (n == 0)
 		return 0;
@@ -361,13 +378,6 @@ bool cfs_fw_entry_same(const struct ipt_entry *have, const char *have_target,
 
 /* ---- syncing through libiptc ----------------------------------------- */
 
-static void iptc_freep(struct xtc_handle **h)
-{
-	if (*h)
-		iptc_free(*h);
-}
-#define cleanup_iptc __attribute__((cleanup(iptc_freep)))
-
 /* Records a libiptc failure. It must run right after the failing call:
  * iptc_strerror() words errno according to which iptc_* function ran
  * last. errnum keeps the errno, but the text is libiptc's. */
@@ -443,102 +453,126 @@ static int remove_jumps(struct xtc_handle *h, enum cfs_fw_table t,
 	}
 }
 
-static int sync_table(enum cfs_fw_table t, const struct cfs_fw_net *nets,
-		      size_t n, cfs_error_t *err)
+/* Stages in h the changes that make table t hold the rules for nets[0..n)
+ * and reports whether there were any. Nothing reaches the kernel here. */
+static int stage_table(struct xtc_handle *h, enum cfs_fw_table t,
+		       const struct cfs_fw_rules *rules, bool *changed,
+		       cfs_error_t *err)
 {
 	const char *table = tables[t].table, *chain = tables[t].chain;
 	const char *builtin = tables[t].builtin;
-	cleanup_iptc struct xtc_handle *h = NULL;
-	struct cfs_fw_rules rules;
 	union {
 		struct ipt_entry e;
 		unsigned char bytes[CFS_FW_ENTRY_MAX];
 	} jump;
-	bool changed = false, exists;
-	int ret = -1;
+	bool exists = iptc_is_chain(chain, h);
+	unsigned refs = 0;
 
-	if (cfs_fw_rules_build(t, nets, n, &rules, err) < 0)
-		return -1;
-	if (!cfs_fw_entry_jump(&jump, sizeof(jump), chain)) {
-		cfs_fail(err, EINVAL, "building the jump to %s", chain);
-		goto out;
+	*changed = false;
+	if (!cfs_fw_entry_jump(&jump, sizeof(jump), chain))
+		return cfs_fail(err, EINVAL, "building the jump to %s", chain);
+
+	if (rules->count == 0) {
+		if (remove_jumps(h, t, changed, err) < 0)
+			return -1;
+		if (!exists)
+			return 0;
+		/* libiptc refuses with EMLINK, which its own iptc_strerror()
+		 * does not word (it lists ETOOMANYREFS): say it ourselves. */
+		if (iptc_get_references(&refs, chain, h) && refs > 0)
+			return fail_quiet(err, EMLINK,
+					  "deleting chain %s in table %s: still referenced by %u rule(s) outside %s",
+					  chain, table, refs, builtin);
+		if (!iptc_flush_entries(chain, h))
+			return iptc_fail(err, "flushing chain %s in table %s",
+					 chain, table);
+		if (!iptc_delete_chain(chain, h))
+			return iptc_fail(err, "deleting chain %s in table %s",
+					 chain, table);
+		*changed = true;
+		return 0;
 	}
 
-	h = iptc_init(table);
-	if (!h) {
-		iptc_fail(err, "initialising table %s", table);
-		/* Without the legacy tables libiptc has nothing to talk to. */
-		if (err && err->errnum == ENOPROTOOPT)
-			cfs_error_append(err, "the kernel lacks the legacy iptables tables (ip_tables)");
-		goto out;
+	if (!exists) {
+		if (!iptc_create_chain(chain, h))
+			return iptc_fail(err, "creating chain %s in table %s",
+					 chain, table);
+		*changed = true;
 	}
-	exists = iptc_is_chain(chain, h);
+	if (!exists || !chain_holds(h, chain, rules)) {
+		/* Rewriting the whole chain is simpler than a diff and costs
+		 * the same: the commit replaces the table anyway. */
+		if (exists && !iptc_flush_entries(chain, h))
+			return iptc_fail(err, "flushing chain %s in table %s",
+					 chain, table);
+		for (const struct ipt_entry *e = cfs_fw_rules_next(rules, NULL);
+		     e; e = cfs_fw_rules_next(rules, e))
+			if (!iptc_append_entry(chain, e, h))
+				return iptc_fail(err, "adding a rule to chain %s in table %s",
+						 chain, table);
+		*changed = true;
+	}
+	/* Present anywhere is enough: a rule another tool put above ours
+	 * stays above it, and we never add a second jump. */
+	if (!has_jump(h, builtin, &jump.e)) {
+		/* Position 0 is the top: libiptc counts from 0 here. */
+		if (!iptc_insert_entry(builtin, &jump.e, 0, h))
+			return iptc_fail(err, "inserting the jump to %s into %s in table %s",
+					 chain, builtin, table);
+		*changed = true;
+	}
+	return 0;
+}
 
-	if (n == 0) {
-		if (remove_jumps(h, t, &changed, err) < 0)
-			goto out;
-		if (exists) {
-			if (!iptc_flush_entries(chain, h)) {
-				iptc_fail(err, "flushing chain %s in table %s", chain, table);
-				goto out;
-			}
-			if (!iptc_delete_chain(chain, h)) {
-				iptc_fail(err, "deleting chain %s in table %s", chain, table);
-				goto out;
-			}
-			changed = true;
-		}
-	} else {
-		if (!exists) {
-			if (!iptc_create_chain(chain, h)) {
-				iptc_fail(err, "creating chain %s in table %s", chain, table);
-				goto out;
-			}
-			changed = true;
-		}
-		if (!exists || !chain_holds(h, chain, &rules)) {
-			/* Rewriting the whole chain is simpler than a diff and
-			 * costs the same: the commit replaces the table anyway. */
-			if (exists && !iptc_flush_entries(chain, h)) {
-				iptc_fail(err, "flushing chain %s in table %s", chain, table);
-				goto out;
-			}
-			for (const struct ipt_entry *e = cfs_fw_rules_next(&rules, NULL);
-			     e; e = cfs_fw_rules_next(&rules, e)) {
-				if (!iptc_append_entry(chain, e, h)) {
-					iptc_fail(err, "adding a rule to chain %s in table %s",
-						  chain, table);
-					goto out;
-				}
-			}
-			changed = true;
-		}
-		if (!has_jump(h, builtin, &jump.e)) {
-			if (!iptc_insert_entry(builtin, &jump.e, 0, h)) {
-				iptc_fail(err, "inserting the jump to %s into %s in table %s",
-					  chain, builtin, table);
-				goto out;
-			}
-			changed = true;
-		}
-	}
+/* Everything one sync holds, released together. */
+struct sync_state {
+	struct cfs_fw_rules rules[CFS_FW_NTABLES];
+	struct xtc_handle *h[CFS_FW_NTABLES];
+};
 
-	if (changed) {
-		if (!iptc_commit(h)) {
-			iptc_fail(err, "committing table %s", table);
-			goto out;
-		}
-		commits[t]++;
+static void sync_state_free(struct sync_state *st)
+{
+	for (int t = 0; t < CFS_FW_NTABLES; t++) {
+		cfs_fw_rules_free(&st->rules[t]);
+		if (st->h[t])
+			iptc_free(st->h[t]);
 	}
-	ret = 0;
-out:
-	cfs_fw_rules_free(&rules);
-	return ret;
 }
 
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 {
-	if (sync_table(CFS_FW_NAT, nets, n, err) < 0)
-		return -1;
-	return sync_table(CFS_FW_FILTER, nets, n, err);
+	__attribute__((cleanup(sync_state_free))) struct sync_state st = { 0 };
+	bool changed[CFS_FW_NTABLES];
+
+	/* Invalid input is refused before the kernel is asked anything. */
+	for (int t = 0; t < CFS_FW_NTABLES; t++)
+		if (cfs_fw_rules_build(t, nets, n, &st.rules[t], err) < 0)
+			return -1;
+
+	/* Every table is read and staged before any is committed, so a
+	 * failure while staging (the likeliest kind) leaves the kernel as it
+	 * was. Only a failing commit of filter after nat's went through
+	 * leaves them out of step; the caller's undo syncs again. */
+	for (int t = 0; t < CFS_FW_NTABLES; t++) {
+		st.h[t] = iptc_init(tables[t].table);
+		if (!st.h[t]) {
+			iptc_fail(err, "initialising table %s", tables[t].table);
+			/* Without the legacy tables libiptc has nothing to
+			 * talk to, whatever iptables-nft shows. */
+			if (err && err->errnum == ENOPROTOOPT)
+				cfs_error_append(err, "the kernel lacks the legacy iptables tables (ip_tables) cfsnet writes");
+			return -1;
+		}
+		if (stage_table(st.h[t], t, &st.rules[t], &changed[t], err) < 0)
+			return -1;
+	}
+	for (int t = 0; t < CFS_FW_NTABLES; t++) {
+		/* A commit replaces the whole table: skip it when equal. */
+		if (!changed[t])
+			continue;
+		if (!iptc_commit(st.h[t]))
+			return iptc_fail(err, "committing table %s", tables[t].table);
+		commits[t]++;
+	}
+	return 0;
 }
