@@ -1,360 +1,33 @@
-/* main.c - the cfsnet command line: parses, validates, calls the ops
- * layer, prints. The only place that writes to stdout or stderr. */
+/* main.c - the cfsnet command line: finds the command and runs it. The
+ * CLI parses, validates, calls the ops layer and prints; it is the only
+ * place that writes to stdout or stderr. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "ops/ops.h"
+#include "cli.h"
 
-#define EXIT_USAGE 2
-
-static const char usage_text[] =
-	"usage: cfsnet COMMAND [ARGS]\n"
-	"\n"
-	"  up NAME [--ip ADDR/PREFIX] [--no-bridge] [--ifname IF] [--mtu N]\n"
-	"                      create network namespace NAME with a veth, address,\n"
-	"                      route and NAT (bridge mode unless --no-bridge)\n"
-	"  down NAME           remove all that `up NAME` made\n"
-	"  exec NAME -- CMD [ARG...]\n"
-	"                      run CMD inside NAME's network namespace\n"
-	"  ls [--json]         list containers\n"
-	"  show NAME [--json]  show one container\n"
-	"  help                this text\n";
-
-static int report(const cfs_error_t *err)
-{
-	fprintf(stderr, "cfsnet: %s\n", err->msg);
-	return err->kind == CFS_ERR_USAGE ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-static int usage_error(const char *fmt, const char *a, const char *b)
-{
-	fprintf(stderr, "cfsnet: ");
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, "\nTry 'cfsnet help'.\n");
-	return EXIT_USAGE;
-}
-
-/* getopt_long with our own messages: "cfsnet: up: unknown option '--x'". */
-static int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
-		    const struct option *longopts, int *bad)
-{
-	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
-
-	if (c == '?' || c == ':') {
-		const char *arg = argv[optind - 1];
-
-		if (c == ':' || (optopt && strchr(shortopts, optopt)))
-			*bad = usage_error("%s: option '%s' needs a value", cmd, arg);
-		else
-			*bad = usage_error("%s: unknown option '%s'", cmd, arg);
-	}
-	return c;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	if (!s || !*s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static const char *dash(const char *s)
-{
-	return s && *s ? s : "-";
-}
-
-/* The link state as one word: the kernel's operstate, or why there is none. */
-static const char *view_state(const struct cfs_view *v)
-{
-	if (!v->netns_found)
-		return "no-netns";
-	if (!v->kernel.inside.found)
-		return "missing";
-	return v->kernel.inside.state;
-}
-
-static void print_json_view(FILE *f, const struct cfs_view *v)
-{
-	const struct cfs_link_info *in = &v->kernel.inside;
-
-	fputs("{\"name\":", f);
-	json_str(f, v->ct.name);
-	fputs(",\"network\":", f);
-	json_str(f, v->ct.network);
-	fputs(",\"mode\":", f);
-	json_str(f, cfs_mode_name(v->ct.mode));
-	fputs(",\"address\":", f);
-	json_str(f, in->addr4);
-	fputs(",\"gateway\":", f);
-	json_str(f, v->kernel.gateway);
-	fputs(",\"ifname\":", f);
-	json_str(f, v->ct.ifname);
-	fputs(",\"host_veth\":", f);
-	json_str(f, v->ct.host_veth);
-	fputs(",\"bridge\":", f);
-	json_str(f, v->ct.bridge);
-	fputs(",\"mac\":", f);
-	json_str(f, in->mac);
-	fprintf(f, ",\"mtu\":");
-	if (in->found)
-		fprintf(f, "%u", in->mtu);
-	else
-		fputs("null", f);
-	fputs(",\"state\":", f);
-	json_str(f, view_state(v));
-	fputs(",\"host_state\":", f);
-	json_str(f, v->kernel.host.found ? v->kernel.host.state : "missing");
-	fputs(",\"host_master\":", f);
-	json_str(f, v->kernel.host.master);
-	fputs("}", f);
-}
-
-static void print_view(const struct cfs_view *v)
-{
-	const struct cfs_link_info *in = &v->kernel.inside;
-
-	printf("name:       %s\n", v->ct.name);
-	printf("network:    %s (%s mode)\n", v->ct.network, cfs_mode_name(v->ct.mode));
-	printf("netns:      /run/netns/%s%s\n", v->ct.name,
-	       v->netns_found ? "" : " (missing)");
-	printf("address:    %s\n", dash(in->addr4));
-	printf("gateway:    %s\n", dash(v->kernel.gateway));
-	printf("ifname:     %s\n", v->ct.ifname);
-	printf("host_veth:  %s (%s)\n", v->ct.host_veth,
-	       v->kernel.host.found ? v->kernel.host.state : "missing");
-	printf("bridge:     %s\n", dash(v->ct.bridge));
-	printf("mac:        %s\n", dash(in->mac));
-	if (in->found)
-		printf("mtu:        %u\n", in->mtu);
-	else
-		printf("mtu:        -\n");
-	printf("state:      %s\n", view_state(v));
-}
-
-static int has_json_flag(const char *cmd, int argc, char **argv, bool *json,
-			 int nargs, char **args)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, bad = 0, k = 0;
-
-	*json = false;
-	optind = 1;
-	while ((c = next_opt(cmd, argc, argv, ":h", opts, &bad)) != -1) {
-		if (bad)
-			return bad;
-		if (c == 'j')
-			*json = true;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			exit(0);
-		}
-	}
-	for (; optind < argc; optind++) {
-		if (k == nargs)
-			return usage_error("%s: unexpected argument '%s'", cmd,
-					   argv[optind]);
-		args[k++] = argv[optind];
-	}
-	if (k < nargs)
-		return usage_error("%s: missing %s", cmd, "NAME");
-	return 0;
-}
-
-static int cmd_up(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "ip", required_argument, NULL, 'i' },
-		{ "no-bridge", no_argument, NULL, 'n' },
-		{ "ifname", required_argument, NULL, 'f' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct cfs_up_opts o = { 0 };
-	struct cfs_container ct;
-	cfs_error_t err = { 0 };
-	const char *ip = NULL, *mtu = NULL;
-	bool created;
-	int c, bad = 0;
-
-	optind = 1;
-	while ((c = next_opt("up", argc, argv, ":h", opts, &bad)) != -1) {
-		if (bad)
-			return bad;
-		switch (c) {
-		case 'i': ip = optarg; break;
-		case 'n': o.no_bridge = true; break;
-		case 'f': o.ifname = optarg; break;
-		case 'm': mtu = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		}
-	}
-	if (optind >= argc)
-		return usage_error("%s: missing %s", "up", "NAME");
-	if (optind + 1 < argc)
-		return usage_error("%s: unexpected argument '%s'", "up", argv[optind + 1]);
-	o.name = argv[optind];
-	/* Validate everything before touching anything. */
-	if (cfs_check_name(o.name, &err) < 0 ||
-	    (ip && cfs_check_ip(ip, &o.ip, &err) < 0) ||
-	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
-	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0)) {
-		cfs_error_wrap(&err, "up %s", o.name);
-		return report(&err);
-	}
-	o.has_ip = ip != NULL;
-	if (cfs_up(&o, &ct, &created, &err) < 0)
-		return report(&err);
-	{
-		char a[CFS_CIDR_STRLEN], g[CFS_IP4_STRLEN];
-
-		cfs_cidr_format(&ct.ip, a);
-		cfs_ip4_format(ct.gateway, g);
-		printf("%s: %s%s on %s via %s, host veth %s%s%s\n", ct.name,
-		       created ? "" : "already up: ", a, ct.ifname, g, ct.host_veth,
-		       *ct.bridge ? ", bridge " : "", ct.bridge);
-	}
-	return 0;
-}
-
-static int cmd_down(int argc, char **argv)
-{
-	cfs_error_t err = { 0 };
-	char *name;
-	bool json;
-	int r = has_json_flag("down", argc, argv, &json, 1, &name);
-
-	if (r)
-		return r;
-	if (json)
-		return usage_error("%s: unknown option '%s'", "down", "--json");
-	if (cfs_down(name, &err) < 0)
-		return report(&err);
-	return 0;
-}
-
-static int cmd_exec(int argc, char **argv)
-{
-	cfs_error_t err = { 0 };
-	int status, i = 1;
-
-	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (i >= argc || !strcmp(argv[i], "--"))
-		return usage_error("%s: missing %s", "exec", "NAME");
-	if (argv[i][0] == '-' && argv[i][1])
-		return usage_error("%s: unknown option '%s'", "exec", argv[i]);
-	const char *name = argv[i++];
-
-	if (i < argc && !strcmp(argv[i], "--"))
-		i++;
-	if (i >= argc)
-		return usage_error("%s: missing %s", "exec", "CMD");
-	cfs_exec(name, argv + i, &status, &err);
-	fprintf(stderr, "cfsnet: %s\n", err.msg);
-	return status;
-}
-
-static int cmd_ls(int argc, char **argv)
-{
-	cfs_error_t err = { 0 };
-	struct cfs_view *v;
-	size_t n;
-	bool json;
-	int r = has_json_flag("ls", argc, argv, &json, 0, NULL);
-
-	if (r)
-		return r;
-	if (cfs_list(&v, &n, &err) < 0)
-		return report(&err);
-	if (json) {
-		putchar('[');
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				putchar(',');
-			print_json_view(stdout, &v[i]);
-		}
-		puts("]");
-	} else {
-		printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %s\n", "NAME",
-		       "ADDRESS", "GATEWAY", "IFNAME", "HOSTVETH", "BRIDGE", "MAC",
-		       "MTU", "STATE");
-		for (size_t i = 0; i < n; i++) {
-			const struct cfs_link_info *in = &v[i].kernel.inside;
-			char mtu[8] = "-";
-
-			if (in->found)
-				snprintf(mtu, sizeof(mtu), "%u", in->mtu);
-			printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %s\n",
-			       v[i].ct.name, dash(in->addr4), dash(v[i].kernel.gateway),
-			       v[i].ct.ifname, v[i].ct.host_veth, dash(v[i].ct.bridge),
-			       dash(in->mac), mtu, view_state(&v[i]));
-		}
-	}
-	free(v);
-	return 0;
-}
-
-static int cmd_show(int argc, char **argv)
-{
-	cfs_error_t err = { 0 };
-	struct cfs_view v;
-	char *name;
-	bool json;
-	int r = has_json_flag("show", argc, argv, &json, 1, &name);
-
-	if (r)
-		return r;
-	if (cfs_show(name, &v, &err) < 0)
-		return report(&err);
-	if (json) {
-		print_json_view(stdout, &v);
-		putchar('\n');
-	} else {
-		print_view(&v);
-	}
-	return 0;
-}
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} cmds[] = {
+	{ "up", cmd_up },
+	{ "down", cmd_down },
+	{ "exec", cmd_exec },
+	{ "ls", cmd_ls },
+	{ "show", cmd_show },
+};
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "up", cmd_up }, { "down", cmd_down }, { "exec", cmd_exec },
-		{ "ls", cmd_ls }, { "show", cmd_show },
-	};
 	int r;
 
 	if (argc < 2)
-		return usage_error("%s%s", "missing command", "");
+		return cli_usage_error("%s%s", "missing command", "");
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
-		fputs(usage_text, stdout);
+		fputs(cfs_usage_text, stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -367,5 +40,5 @@ int main(int argc, char **argv)
 		}
 		return r;
 	}
-	return usage_error("unknown command '%s'%s", argv[1], "");
+	return cli_usage_error("unknown command '%s'%s", argv[1], "");
 }

@@ -1,0 +1,37 @@
+/* cli.h - what the command files of the CLI share: error reporting with
+ * the exit-status contract (0 ok, 1 runtime error, 2 usage error), option
+ * parsing with our own messages, JSON string output. */
+#ifndef CFS_CLI_H
+#define CFS_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/error.h"
+
+#define EXIT_USAGE 2
+
+extern const char cfs_usage_text[];
+
+/* Prints "cfsnet: <msg>" and returns the exit status for err's kind. */
+int cli_report(const cfs_error_t *err);
+/* Prints "cfsnet: <fmt...>" and a hint, returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, const char *a, const char *b);
+/* getopt_long with our messages; on a bad option *bad is the exit status. */
+int cli_next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
+		 const struct option *longopts, int *bad);
+/* Parses "[--json] ARG x nargs" (nothing else); returns 0 or an exit status. */
+int cli_args_json(const char *cmd, int argc, char **argv, bool *json, int nargs,
+		  char **args);
+void cli_json_str(FILE *f, const char *s);
+const char *cli_dash(const char *s);
+
+/* Commands: each gets argv from its own name on, returns the exit status. */
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+#endif

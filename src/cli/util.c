@@ -1,0 +1,107 @@
+/* util.c - helpers shared by the CLI's command files. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cfs_usage_text[] =
+	"usage: cfsnet COMMAND [ARGS]\n"
+	"\n"
+	"  up NAME [--ip ADDR/PREFIX] [--no-bridge] [--ifname IF] [--mtu N]\n"
+	"                      create network namespace NAME with a veth, address,\n"
+	"                      route and NAT (bridge mode unless --no-bridge)\n"
+	"  down NAME           remove all that `up NAME` made\n"
+	"  exec NAME -- CMD [ARG...]\n"
+	"                      run CMD inside NAME's network namespace\n"
+	"  ls [--json]         list containers\n"
+	"  show NAME [--json]  show one container\n"
+	"  help                this text\n";
+
+int cli_report(const cfs_error_t *err)
+{
+	fprintf(stderr, "cfsnet: %s\n", err->msg);
+	return err->kind == CFS_ERR_USAGE ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+int cli_usage_error(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "cfsnet: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\nTry 'cfsnet help'.\n");
+	return EXIT_USAGE;
+}
+
+int cli_next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts, int *bad)
+{
+	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+
+	if (c == '?' || c == ':') {
+		const char *arg = argv[optind - 1];
+
+		if (c == ':' || (optopt && strchr(shortopts, optopt)))
+			*bad = cli_usage_error("%s: option '%s' needs a value", cmd, arg);
+		else
+			*bad = cli_usage_error("%s: unknown option '%s'", cmd, arg);
+	}
+	return c;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	if (!s || !*s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+const char *cli_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+int cli_args_json(const char *cmd, int argc, char **argv, bool *json,
+			 int nargs, char **args)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, bad = 0, k = 0;
+
+	*json = false;
+	optind = 1;
+	while ((c = cli_next_opt(cmd, argc, argv, ":h", opts, &bad)) != -1) {
+		if (bad)
+			return bad;
+		if (c == 'j')
+			*json = true;
+		else if (c == 'h') {
+			fputs(cfs_usage_text, stdout);
+			exit(0);
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (k == nargs)
+			return cli_usage_error("%s: unexpected argument '%s'", cmd,
+					   argv[optind]);
+		args[k++] = argv[optind];
+	}
+	if (k < nargs)
+		return cli_usage_error("%s: missing %s", cmd, "NAME");
+	return 0;
+}
+
