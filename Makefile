@@ -15,7 +15,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables
+LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables libarchive
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
 PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka)
