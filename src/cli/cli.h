@@ -33,5 +33,6 @@ int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
 
 #endif

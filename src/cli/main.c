@@ -17,6 +17,7 @@ static const struct {
 	{ "exec", cmd_exec },
 	{ "ls", cmd_ls },
 	{ "show", cmd_show },
+	{ "sandbox", cmd_sandbox },
 };
 
 int main(int argc, char **argv)

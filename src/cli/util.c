@@ -15,6 +15,10 @@ const char cfs_usage_text[] =
 	"                      run CMD inside NAME's network namespace\n"
 	"  ls [--json]         list containers\n"
 	"  show NAME [--json]  show one container\n"
+	"  sandbox [--wan] -- CMD [ARG...]\n"
+	"                      run CMD in a private world (own network, mount and pid\n"
+	"                      namespaces, /run, /etc/netns); --wan adds an outside world\n"
+	"                      at 203.0.113.1 reachable only through NAT\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)
