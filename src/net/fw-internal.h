@@ -53,6 +53,20 @@ size_t cfs_fw_entry_accept_in(void *buf, size_t len,
 size_t cfs_fw_entry_accept_reply(void *buf, size_t len,
 				 const struct cfs_fw_net *net);
 size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain);
+/*   accept_intra:  -i IF -o IF -m comment --comment cfsnet:NAME -j ACCEPT
+ *   drop_other:    -i IF -o cfs+ -m comment --comment cfsnet:NAME -j DROP
+ *   drop_in:       -i IF -m comment --comment cfsnet:NAME -j DROP
+ *   drop_out:      -o IF -m comment --comment cfsnet:NAME -j DROP */
+size_t cfs_fw_entry_accept_intra(void *buf, size_t len,
+				 const struct cfs_fw_net *net);
+size_t cfs_fw_entry_drop_other(void *buf, size_t len,
+			       const struct cfs_fw_net *net);
+size_t cfs_fw_entry_drop_in(void *buf, size_t len, const struct cfs_fw_net *net);
+size_t cfs_fw_entry_drop_out(void *buf, size_t len,
+			     const struct cfs_fw_net *net);
+/* The prefix every cfsnet interface name starts with (bridges cfsbrN, host
+ * veths cfs-NAME and cfsK-NAME): "-o cfs+" matches them all. */
+#define CFS_FW_IFPREFIX "cfs"
 
 /* The desired content of one of our chains: entries back to back in one
  * heap buffer, each e->next_offset bytes long. */
@@ -63,8 +77,9 @@ struct cfs_fw_rules {
 };
 
 /* Builds the rules of table t's chain for nets[0..n), in order: nat gets
- * one masquerade entry per network, filter accept_in then accept_reply per
- * network. Fails on an invalid interface name (naming the network). *out
+ * one masquerade entry per network that is not internal; filter gets
+ * accept_intra and drop_other for every network, then per network
+ * accept_in and accept_reply, or for an internal one drop_in and drop_out. Fails on an invalid interface name (naming the network). *out
  * is empty (buf NULL) for n == 0 and must be released with
  * cfs_fw_rules_free() in every case. */
 int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,

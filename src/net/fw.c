@@ -217,6 +217,59 @@ size_t cfs_fw_entry_accept_reply(void *buf, size_t len,
 	return ebuf_done(&b);
 }
 
+/* A rule of interfaces and a verdict only: -i IN -o OUT -j VERDICT, where
+ * an empty name is "any" and out_prefix makes OUT a prefix ("OUT+"). */
+static size_t entry_ifaces(void *buf, size_t len, const struct cfs_fw_net *net,
+			   const char *in, const char *out, bool out_prefix,
+			   const char *label, int verdict)
+{
+	struct ebuf b;
+
+	if (!valid_ifname(net->ifname) || !ebuf_init(&b, buf, len))
+		return 0;
+	if (*in)
+		set_iface(b.e->ip.iniface, b.e->ip.iniface_mask, in);
+	if (*out && out_prefix) {
+		/* The mask stops before the NUL: a prefix match. */
+		size_t l = strnlen(out, IFNAMSIZ - 1);
+
+		memcpy(b.e->ip.outiface, out, l);
+		memset(b.e->ip.outiface_mask, 0xff, l);
+	} else if (*out) {
+		set_iface(b.e->ip.outiface, b.e->ip.outiface_mask, out);
+	}
+	add_comment(&b, net);
+	ebuf_standard(&b, label, verdict);
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_accept_intra(void *buf, size_t len,
+				 const struct cfs_fw_net *net)
+{
+	return entry_ifaces(buf, len, net, net->ifname, net->ifname, false,
+			    IPTC_LABEL_ACCEPT, -NF_ACCEPT - 1);
+}
+
+size_t cfs_fw_entry_drop_other(void *buf, size_t len,
+			       const struct cfs_fw_net *net)
+{
+	return entry_ifaces(buf, len, net, net->ifname, CFS_FW_IFPREFIX, true,
+			    IPTC_LABEL_DROP, -NF_DROP - 1);
+}
+
+size_t cfs_fw_entry_drop_in(void *buf, size_t len, const struct cfs_fw_net *net)
+{
+	return entry_ifaces(buf, len, net, net->ifname, "", false,
+			    IPTC_LABEL_DROP, -NF_DROP - 1);
+}
+
+size_t cfs_fw_entry_drop_out(void *buf, size_t len,
+			     const struct cfs_fw_net *net)
+{
+	return entry_ifaces(buf, len, net, "", net->ifname, false,
+			    IPTC_LABEL_DROP, -NF_DROP - 1);
+}
+
 size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain)
 {
 	struct ebuf b;
@@ -250,16 +303,38 @@ void cfs_fw_rules_free(struct cfs_fw_rules *r)
 	memset(r, 0, sizeof(*r));
 }
 
+typedef size_t (*entry_fn)(void *, size_t, const struct cfs_fw_net *);
+
+/* The entries of table t for one network in one phase (see
+ * fw-internal.h); returns how many (at most 2) went into fns. */
+static size_t plan_entries(enum cfs_fw_table t, int phase,
+			   const struct cfs_fw_net *net, entry_fn fns[2])
+{
+	if (t == CFS_FW_NAT) {
+		if (phase != 1 || net->internal)
+			return 0;
+		fns[0] = cfs_fw_entry_masquerade;
+		return 1;
+	}
+	if (phase == 0) {
+		fns[0] = cfs_fw_entry_accept_intra;
+		fns[1] = cfs_fw_entry_drop_other;
+	} else if (net->internal) {
+		fns[0] = cfs_fw_entry_drop_in;
+		fns[1] = cfs_fw_entry_drop_out;
+	} else {
+		fns[0] = cfs_fw_entry_accept_in;
+		fns[1] = cfs_fw_entry_accept_reply;
+	}
+	return 2;
+}
+
 int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 		       size_t n, struct cfs_fw_rules *out, cfs_error_t *err)
 {
-	size_t per_net = t == CFS_FW_NAT ? 1 : 2;
-	size_t (*const build[CFS_FW_NTABLES][2])(void *, size_t,
-						 const struct cfs_fw_net *) = {
-		[CFS_FW_NAT] = { cfs_fw_entry_masquerade, NULL },
-		[CFS_FW_FILTER] = { cfs_fw_entry_accept_in,
-				    cfs_fw_entry_accept_reply },
-	};
+	/* Isolation first for every network (phase 0), so no accept of one
+	 * network can let through what another's drop refuses. */
+	const size_t most_per_net = 4;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
@@ -278,28 +353,37 @@ int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 	}
 	if (n == 0)
 		return 0;
-	if (n > SIZE_MAX / CFS_FW_ENTRY_MAX / per_net)
+	if (n > SIZE_MAX / CFS_FW_ENTRY_MAX / most_per_net)
 		return cfs_fail(err, ENOMEM, "building the rules of %s",
 				tables[t].chain);
 	/* Sized for the worst case, then trimmed: simpler than measuring. */
-	out->buf = malloc(n * per_net * CFS_FW_ENTRY_MAX);
+	out->buf = malloc(n * most_per_net * CFS_FW_ENTRY_MAX);
 	if (!out->buf)
 		return cfs_fail(err, ENOMEM, "building the rules of %s",
 				tables[t].chain);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < per_net; k++) {
-			size_t sz = build[t][k](out->buf + out->len,
-						CFS_FW_ENTRY_MAX, &nets[i]);
+	for (int phase = 0; phase < 2; phase++) {
+		for (size_t i = 0; i < n; i++) {
+			entry_fn fns[2];
+			size_t k = plan_entries(t, phase, &nets[i], fns);
 
-			if (!sz) { /* cannot happen: validated above */
-				cfs_fw_rules_free(out);
-				return cfs_fail(err, EINVAL,
-						"building the rules of %s",
-						tables[t].chain);
+			for (size_t j = 0; j < k; j++) {
+				size_t sz = fns[j](out->buf + out->len,
+						   CFS_FW_ENTRY_MAX, &nets[i]);
+
+				if (!sz) { /* cannot happen: validated above */
+					cfs_fw_rules_free(out);
+					return cfs_fail(err, EINVAL,
+							"building the rules of %s",
+							tables[t].chain);
+				}
+				out->len += sz;
+				out->count++;
 			}
-			out->len += sz;
-			out->count++;
 		}
+	}
+	if (!out->len) {
+		cfs_fw_rules_free(out);
+		return 0;
 	}
 	unsigned char *shrunk = realloc(out->buf, out->len);
 	if (shrunk)

@@ -178,12 +178,21 @@ struct cfs_fw_net {
 	char name[64];          /* network name, in each rule's comment */
 	struct cfs_cidr subnet;
 	char ifname[IFNAMSIZ];  /* the bridge, or the host veth (no bridge) */
+	bool internal;          /* no NAT, no way in or out */
 };
 
 /* Makes cfsnet's chains hold exactly the rules for these networks:
- *   nat    CFSNET-POSTROUTING: -s SUBNET ! -o IF -j MASQUERADE
- *   filter CFSNET-FORWARD:     -i IF -j ACCEPT
+ *   nat    CFSNET-POSTROUTING: -s SUBNET ! -o IF -j MASQUERADE   (not internal)
+ *   filter CFSNET-FORWARD, first for every network (isolation):
+ *                              -i IF -o IF -j ACCEPT
+ *                              -i IF -o cfs+ -j DROP  (no forwarding between
+ *                                                      cfsnet networks)
+ *                          then per network, not internal:
+ *                              -i IF -j ACCEPT
  *                              -o IF -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+ *                          or internal:
+ *                              -i IF -j DROP
+ *                              -o IF -j DROP
  * each with the comment "cfsnet:NAME", and the jumps from POSTROUTING and
  * FORWARD at their top. With n == 0 the jumps and chains are removed.
  * Each table is committed once, and only if it changed. */

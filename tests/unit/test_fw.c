@@ -30,6 +30,7 @@ static struct cfs_fw_net mknet(const char *name, const char *cidr,
 	strcpy(n.name, name);
 	strcpy(n.ifname, ifname);
 	assert_int_equal(cfs_cidr_parse(cidr, &n.subnet), 0);
+	n.internal = false;
 	return n;
 }
 
@@ -210,6 +211,56 @@ static void check_accept_reply(const struct ipt_entry *e, const char *net,
 	check_accept(e);
 }
 
+
+static void check_verdict(const struct ipt_entry *e, const char *label, int verdict)
+{
+	const struct xt_standard_target *t = (const void *)target_of(e);
+
+	assert_string_equal(t->target.u.user.name, label);
+	assert_int_equal(t->target.u.user.target_size,
+			 XT_ALIGN(sizeof(struct xt_standard_target)));
+	assert_int_equal(t->verdict, verdict);
+	assert_int_equal(e->next_offset,
+			 e->target_offset + t->target.u.user.target_size);
+}
+
+/* -i IN -o OUT (OUT a prefix when out_prefix) + comment + verdict. */
+static void check_ifaces_rule(const struct ipt_entry *e, const char *net,
+			      const char *in, const char *out, bool out_prefix,
+			      const char *label, int verdict)
+{
+	size_t off = sizeof(*e);
+
+	check_header(e);
+	assert_int_equal(e->ip.src.s_addr, 0);
+	assert_int_equal(e->ip.smsk.s_addr, 0);
+	check_iface(e->ip.iniface, e->ip.iniface_mask, in);
+	if (out_prefix) {
+		size_t l = strlen(out);
+
+		assert_string_equal(e->ip.outiface, out);
+		/* No 0xff over the NUL: "cfs+" matches every name starting
+		 * with cfs. */
+		for (size_t i = 0; i < IFNAMSIZ; i++)
+			assert_int_equal(e->ip.outiface_mask[i], i < l ? 0xff : 0);
+	} else {
+		check_iface(e->ip.outiface, e->ip.outiface_mask, out);
+	}
+	assert_int_equal(e->ip.invflags, 0);
+	check_comment(e, &off, net);
+	assert_int_equal(off, e->target_offset);
+	check_verdict(e, label, verdict);
+}
+
+static void check_isolation(const struct ipt_entry **e, const struct cfs_fw_rules *r,
+			    const char *net, const char *ifname)
+{
+	*e = cfs_fw_rules_next(r, *e);
+	check_ifaces_rule(*e, net, ifname, ifname, false, "ACCEPT", -NF_ACCEPT - 1);
+	*e = cfs_fw_rules_next(r, *e);
+	check_ifaces_rule(*e, net, ifname, "cfs", true, "DROP", -NF_DROP - 1);
+}
+
 static void test_one_network_nat(void **state)
 {
 	struct cfs_fw_net n = mknet("default", "10.0.0.1/24", "cfsbr0");
@@ -239,8 +290,10 @@ static void test_one_network_filter(void **state)
 
 	(void)state;
 	assert_int_equal(cfs_fw_rules_build(CFS_FW_FILTER, &n, 1, &r, &err), 0);
-	assert_int_equal(r.count, 2);
-	e = cfs_fw_rules_next(&r, NULL);
+	assert_int_equal(r.count, 4);
+	e = NULL;
+	check_isolation(&e, &r, "default", "cfsbr0");
+	e = cfs_fw_rules_next(&r, e);
 	check_accept_in(e, "default", "cfsbr0");
 	e = cfs_fw_rules_next(&r, e);
 	check_accept_reply(e, "default", "cfsbr0");
@@ -278,9 +331,16 @@ static void test_several_networks(void **state)
 	assert_int_equal(total, nat.len);
 
 	assert_int_equal(cfs_fw_rules_build(CFS_FW_FILTER, n, 3, &filter, &err), 0);
-	assert_int_equal(filter.count, 6);
+	assert_int_equal(filter.count, 12);
 	e = NULL;
 	total = 0;
+	/* Isolation rules of every network come before any accept. */
+	for (size_t i = 0; i < 3; i++) {
+		const struct ipt_entry *first = cfs_fw_rules_next(&filter, e);
+
+		check_isolation(&e, &filter, names[i], ifs[i]);
+		total += first->next_offset + e->next_offset;
+	}
 	for (size_t i = 0; i < 3; i++) {
 		e = cfs_fw_rules_next(&filter, e);
 		check_accept_in(e, names[i], ifs[i]);
@@ -293,6 +353,45 @@ static void test_several_networks(void **state)
 	assert_int_equal(total, filter.len);
 	cfs_fw_rules_free(&nat);
 	cfs_fw_rules_free(&filter);
+}
+
+
+static void test_internal_network(void **state)
+{
+	struct cfs_fw_net n[2] = {
+		mknet("default", "10.0.0.0/24", "cfsbr0"),
+		mknet("lab", "10.9.0.0/24", "cfsbr1"),
+	};
+	struct cfs_fw_rules nat, filter;
+	const struct ipt_entry *e = NULL;
+	cfs_error_t err;
+
+	(void)state;
+	n[1].internal = true;
+	assert_int_equal(cfs_fw_rules_build(CFS_FW_NAT, n, 2, &nat, &err), 0);
+	assert_int_equal(nat.count, 1); /* no MASQUERADE for the internal one */
+	check_masquerade(cfs_fw_rules_next(&nat, NULL), "default", "10.0.0.0",
+			 "255.255.255.0", "cfsbr0");
+	assert_int_equal(cfs_fw_rules_build(CFS_FW_FILTER, n, 2, &filter, &err), 0);
+	assert_int_equal(filter.count, 8);
+	check_isolation(&e, &filter, "default", "cfsbr0");
+	check_isolation(&e, &filter, "lab", "cfsbr1");
+	e = cfs_fw_rules_next(&filter, e);
+	check_accept_in(e, "default", "cfsbr0");
+	e = cfs_fw_rules_next(&filter, e);
+	check_accept_reply(e, "default", "cfsbr0");
+	e = cfs_fw_rules_next(&filter, e);
+	check_ifaces_rule(e, "lab", "cfsbr1", "", false, "DROP", -NF_DROP - 1);
+	e = cfs_fw_rules_next(&filter, e);
+	check_ifaces_rule(e, "lab", "", "cfsbr1", false, "DROP", -NF_DROP - 1);
+	assert_null(cfs_fw_rules_next(&filter, e));
+	cfs_fw_rules_free(&nat);
+	cfs_fw_rules_free(&filter);
+
+	/* Only internal networks: the nat chain has nothing to hold. */
+	assert_int_equal(cfs_fw_rules_build(CFS_FW_NAT, &n[1], 1, &nat, &err), 0);
+	assert_int_equal(nat.count, 0);
+	assert_null(nat.buf);
 }
 
 static void test_no_network(void **state)
@@ -351,6 +450,7 @@ static void test_equal_input_equal_bytes(void **state)
 		strcpy(b[i].name, a[i].name);
 		strcpy(b[i].ifname, a[i].ifname);
 		b[i].subnet = a[i].subnet;
+		b[i].internal = a[i].internal;
 	}
 	for (int t = 0; t < CFS_FW_NTABLES; t++) {
 		struct cfs_fw_rules ra, rb;
@@ -427,8 +527,9 @@ static void test_same_as_read_back(void **state)
 
 	(void)state;
 	assert_int_equal(cfs_fw_rules_build(CFS_FW_FILTER, &n, 1, &r, &err), 0);
-	want = cfs_fw_rules_next(&r, NULL);
-	want = cfs_fw_rules_next(&r, want); /* the conntrack rule */
+	want = NULL;
+	for (int i = 0; i < 4; i++) /* the 4th is the conntrack rule */
+		want = cfs_fw_rules_next(&r, want);
 	memcpy(have, want, want->next_offset);
 
 	m = (struct xt_entry_match *)(have + sizeof(*h));
@@ -535,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_one_network_nat),
 		cmocka_unit_test(test_one_network_filter),
 		cmocka_unit_test(test_several_networks),
+		cmocka_unit_test(test_internal_network),
 		cmocka_unit_test(test_no_network),
 		cmocka_unit_test(test_jump),
 		cmocka_unit_test(test_equal_input_equal_bytes),
