@@ -81,7 +81,7 @@ valgrind: $(UNIT_BIN)
 			--errors-for-leak-kinds=definite,indirect,possible $$t; done
 
 demo: all
-	bash scripts/demo.sh
+	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/demo.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet

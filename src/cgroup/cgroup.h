@@ -35,6 +35,12 @@ struct cfs_cg_limits {
 
 void cfs_cg_limits_init(struct cfs_cg_limits *lim); /* everything unset */
 
+/* Checks lim before anything is made (cfs_cg_create runs it too): ranges,
+ * memory_swap needs memory and is >= memory, cpus is a well-formed list,
+ * and on v2 no swappiness. Errors are runtime errors (exit 1). */
+int cfs_cg_limits_check(const struct cfs_cg_limits *lim,
+			enum cfs_cg_version v, cfs_error_t *err);
+
 struct cfs_cg_stats {
 	uint64_t cpu_usec;      /* CPU time used */
 	uint64_t memory;        /* current usage, bytes */
@@ -42,6 +48,8 @@ struct cfs_cg_stats {
 	uint64_t pids;          /* processes now */
 	uint64_t oom_kills;     /* OOM kills in this group */
 	int64_t memory_limit;   /* -1 unlimited */
+	uint64_t memory_limit_hits; /* times usage hit the limit (v1
+				     * memory.failcnt, v2 memory.events max) */
 };
 
 struct cfs_cgroup;
@@ -53,7 +61,11 @@ int cfs_cg_detect(const char *root, enum cfs_cg_version *v, cfs_error_t *err);
 
 /* Creates the group for container name under root and writes lim (on v2
  * enabling the controllers it needs in the parents' cgroup.subtree_control
- * of cfsnet's own parent group). On failure nothing is left behind. */
+ * of cfsnet's own parent group). On failure nothing is left behind. A group
+ * that already exists is an error (errnum EEXIST) and is left alone: a
+ * stale one is removed with cfs_cg_open + cfs_cg_destroy.
+ * Order for a container: create -> fork, the child waits -> enter(child's
+ * pid) -> the child unshares its cgroup namespace (if any) and execs. */
 int cfs_cg_create(const char *root, const char *name,
 		  const struct cfs_cg_limits *lim, struct cfs_cgroup **out,
 		  cfs_error_t *err);
@@ -64,20 +76,33 @@ int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,
 		 cfs_error_t *err);
-/* Removes the group (its processes must be gone: EBUSY otherwise). A group
- * already gone is success. */
+/* Sends sig to every process in the group (every hierarchy on v1). */
+int cfs_cg_kill(struct cfs_cgroup *cg, int sig, cfs_error_t *err);
+/* Removes the group (its processes must be gone: EBUSY otherwise, after
+ * waiting up to about 0.25 s for processes that are still exiting, e.g.
+ * orphans killed with cfs_cg_kill). A group already gone is success. The
+ * shared cfsnet parent group is removed too when it is empty (left alone,
+ * silently, while another container still uses it). */
 int cfs_cg_destroy(struct cfs_cgroup *cg, cfs_error_t *err);
-void cfs_cg_free(struct cfs_cgroup *cg);
+void cfs_cg_free(struct cfs_cgroup *cg); /* NULL is fine; removes nothing */
+static inline void cfs_cg_freep(struct cfs_cgroup **cg)
+{
+	cfs_cg_free(*cg);
+}
+#define cleanup_cgroup __attribute__((cleanup(cfs_cg_freep)))
 enum cfs_cg_version cfs_cg_version(const struct cfs_cgroup *cg);
 
 /* Parsers for the command line (pure, unit-tested). Each fails with a
  * message naming the bad value. */
-/* "1024", "50k", "50m", "1g" (also upper case, optional trailing 'b'). */
+/* "1024", "50k", "50m", "1g" (also upper case, optional trailing 'b'):
+ * decimal digits only, k/m/g are powers of 1024, at most INT64_MAX; 0 is
+ * parsed (cfs_cg_limits_check refuses it as a limit). */
 int cfs_parse_size(const char *s, int64_t *bytes, cfs_error_t *err);
 /* "0", "0-1,3": ascending, no duplicates, each CPU online per online_list
- * (the text of /sys/devices/system/cpu/online; NULL = don't check). */
+ * (the text of /sys/devices/system/cpu/online; NULL = don't check). At most
+ * 127 characters, so it fits cfs_cg_limits.cpus. */
 int cfs_parse_cpus(const char *s, const char *online_list, cfs_error_t *err);
-/* "20%" or "20" -> 20; 1..100*ncpus. */
+/* "20%" or "20" -> 20; 1..100*ncpus (ncpus 0 counts as 1). */
 int cfs_parse_percent(const char *s, unsigned ncpus, unsigned *pct,
 		      cfs_error_t *err);
 

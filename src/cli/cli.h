@@ -33,6 +33,17 @@ int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_rootfs(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+/* The process side of ls/show (cmd_run.c). */
+void cli_proc_json(FILE *f, const char *name);
+void cli_proc_cols(FILE *f, const char *name);
+void cli_proc_show(FILE *f, const char *name);
+int cli_ls_run_only(FILE *f, bool json, bool first);
+int cli_show_run_only(const char *name, bool json);
 
 #endif

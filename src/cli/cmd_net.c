@@ -49,6 +49,7 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 	cli_json_str(f, v->kernel.host.found ? v->kernel.host.state : "missing");
 	fputs(",\"host_master\":", f);
 	cli_json_str(f, v->kernel.host.master);
+	cli_proc_json(f, v->ct.name);
 	fputs("}", f);
 }
 
@@ -72,6 +73,7 @@ static void print_view(const struct cfs_view *v)
 	else
 		printf("mtu:        -\n");
 	printf("state:      %s\n", view_state(v));
+	cli_proc_show(stdout, v->ct.name);
 }
 
 int cmd_up(int argc, char **argv)
@@ -166,8 +168,8 @@ int cmd_exec(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return cli_usage_error("%s: missing %s", "exec", "CMD");
-	cfs_exec(name, argv + i, &status, &err);
-	fprintf(stderr, "cfsnet: %s\n", err.msg);
+	if (cfs_exec(name, argv + i, &status, &err) < 0)
+		fprintf(stderr, "cfsnet: %s\n", err.msg);
 	return status;
 }
 
@@ -190,22 +192,26 @@ int cmd_ls(int argc, char **argv)
 				putchar(',');
 			print_json_view(stdout, &v[i]);
 		}
+		cli_ls_run_only(stdout, true, n == 0);
 		puts("]");
 	} else {
-		printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %s\n", "NAME",
-		       "ADDRESS", "GATEWAY", "IFNAME", "HOSTVETH", "BRIDGE", "MAC",
-		       "MTU", "STATE");
+		printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %-14s %-7s %s\n",
+		       "NAME", "ADDRESS", "GATEWAY", "IFNAME", "HOSTVETH", "BRIDGE", "MAC",
+		       "MTU", "STATE", "PID", "STATUS");
 		for (size_t i = 0; i < n; i++) {
 			const struct cfs_link_info *in = &v[i].kernel.inside;
 			char mtu[8] = "-";
 
 			if (in->found)
 				snprintf(mtu, sizeof(mtu), "%u", in->mtu);
-			printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %s\n",
+			printf("%-15s %-18s %-15s %-10s %-15s %-15s %-17s %-5s %-14s",
 			       v[i].ct.name, cli_dash(in->addr4), cli_dash(v[i].kernel.gateway),
 			       v[i].ct.ifname, v[i].ct.host_veth, cli_dash(v[i].ct.bridge),
 			       cli_dash(in->mac), mtu, view_state(&v[i]));
+			cli_proc_cols(stdout, v[i].ct.name);
+			putchar('\n');
 		}
+		cli_ls_run_only(stdout, false, false);
 	}
 	free(v);
 	return 0;
@@ -222,7 +228,7 @@ int cmd_show(int argc, char **argv)
 	if (r)
 		return r;
 	if (cfs_show(name, &v, &err) < 0)
-		return cli_report(&err);
+		return cli_show_run_only(name, json) == 0 ? 0 : cli_report(&err);
 	if (json) {
 		print_json_view(stdout, &v);
 		putchar('\n');

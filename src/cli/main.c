@@ -17,7 +17,12 @@ static const struct {
 	{ "exec", cmd_exec },
 	{ "ls", cmd_ls },
 	{ "show", cmd_show },
+	{ "image", cmd_image },
 	{ "sandbox", cmd_sandbox },
+	{ "rootfs", cmd_rootfs },
+	{ "run", cmd_run },
+	{ "stop", cmd_stop },
+	{ "stats", cmd_stats },
 };
 
 int main(int argc, char **argv)

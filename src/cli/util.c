@@ -19,6 +19,23 @@ const char cfs_usage_text[] =
 	"                      run CMD in a private world (own network, mount and pid\n"
 	"                      namespaces, /run, /etc/netns); --wan adds an outside world\n"
 	"                      at 203.0.113.1 reachable only through NAT\n"
+	"  image pack DIR FILE\n"
+	"                      pack DIR as a cpio (newc) archive, compressed by FILE's\n"
+	"                      name: .cpio none, .bz2, .xz, .zst/.zstd, else gzip\n"
+	"  image unpack FILE DIR\n"
+	"                      unpack FILE into DIR (missing or empty); refuses entries\n"
+	"                      that would land outside DIR\n"
+	"  rootfs DIR          build a minimal busybox root in DIR (missing or empty)\n"
+	"  run NAME --rootfs DIR [--ip A/P] [--hostname H] [--memory SIZE]\n"
+	"      [--memory-swap SIZE] [--swappiness N] [--cpus LIST] [--cpu-shares N]\n"
+	"      [--cpu-quota P%] [--pids N] [--oom-score-adj N] [--env K=V]...\n"
+	"      [--layer DIR]... [--detach] -- CMD [ARG...]\n"
+	"                      run CMD as a container: own pid, mount, uts, ipc,\n"
+	"                      network and cgroup namespaces, DIR as its root, limits\n"
+	"                      in a cgroup; its exit status is CMD's\n"
+	"  stop NAME [--timeout S]\n"
+	"                      SIGTERM, SIGKILL after S seconds (10), then remove it\n"
+	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

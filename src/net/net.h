@@ -79,6 +79,13 @@ int cfs_nl_flush(struct cfs_nl *nl, cfs_error_t *err);
  * errnum ENODEV when it does not exist. */
 int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
 		      cfs_error_t *err);
+/* The same, also returning the link's alias (IFLA_IFALIAS, "" if none). */
+int cfs_nl_link_query(struct cfs_nl *nl, const char *name, int *ifindex,
+		      char *alias, size_t aliaslen, cfs_error_t *err);
+
+/* The alias cfsnet gives the links it makes: a link of one of cfsnet's
+ * names without it is somebody else's and is never deleted. */
+#define CFS_LINK_ALIAS "cfsnet"
 
 enum { CFS_NL_MISSING_OK = 1 };
 
@@ -98,6 +105,7 @@ struct cfs_link_set {
 	unsigned mtu;        /* 0 = unchanged */
 	int master;          /* 0 = unchanged */
 	bool no_ipv6_ll;     /* IFLA_INET6_ADDR_GEN_MODE = NONE */
+	const char *alias;   /* IFLA_IFALIAS; NULL = unchanged */
 };
 
 /* Message builders: pure functions writing one request into buf (size

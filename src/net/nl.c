@@ -229,25 +229,50 @@ int cfs_nl_flush(struct cfs_nl *nl, cfs_error_t *err)
 	return ret;
 }
 
-static int link_index_cb(const struct nlmsghdr *nlh, void *data)
+struct link_query {
+	int idx;
+	char *alias;
+	size_t aliaslen;
+};
+
+static int link_query_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link_query *q = data;
+	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK)
-		*(int *)data = ifi->ifi_index;
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	q->idx = ifi->ifi_index;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(attr) == IFLA_IFALIAS && q->alias &&
+		    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+			snprintf(q->alias, q->aliaslen, "%.*s",
+				 (int)mnl_attr_get_payload_len(attr),
+				 (const char *)mnl_attr_get_payload(attr));
+	}
 	return MNL_CB_OK;
 }
 
 int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
 		      cfs_error_t *err)
 {
+	return cfs_nl_link_query(nl, name, ifindex, NULL, 0, err);
+}
+
+int cfs_nl_link_query(struct cfs_nl *nl, const char *name, int *ifindex,
+		      char *alias, size_t aliaslen, cfs_error_t *err)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	uint32_t seq = ++nl->seq;
 	ssize_t n;
-	int ret, idx = 0;
+	int ret;
+	struct link_query q = { .alias = alias, .aliaslen = aliaslen };
 
+	if (alias && aliaslen)
+		alias[0] = '\0';
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -263,12 +288,12 @@ int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
 			return cfs_fail(err, errno, "looking up link %s", name);
-		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, link_index_cb,
-				 &idx);
-	} while (ret > 0 && !idx);
+		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, link_query_cb,
+				 &q);
+	} while (ret > 0 && !q.idx);
 	if (ret < 0)
 		return cfs_fail(err, errno, "looking up link %s", name);
-	*ifindex = idx;
+	*ifindex = q.idx;
 	return 0;
 }
 

@@ -134,7 +134,9 @@ struct nlmsghdr *cfs_msg_link_set(void *buf, size_t len,
 	     !mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, set->ifname)) ||
 	    (set->mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, set->mtu)) ||
 	    (set->master &&
-	     !mnl_attr_put_u32_check(nlh, len, IFLA_MASTER, (uint32_t)set->master)))
+	     !mnl_attr_put_u32_check(nlh, len, IFLA_MASTER, (uint32_t)set->master)) ||
+	    (set->alias &&
+	     !mnl_attr_put_strz_check(nlh, len, IFLA_IFALIAS, set->alias)))
 		return NULL;
 	if (set->no_ipv6_ll) {
 		/* No IPv6 link-local address: no DAD, router or MLD traffic

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "../common/error.h"
+#include "../cgroup/cgroup.h"
 #include "../net/net.h"
 #include "state.h"
 
@@ -23,6 +24,14 @@ struct cfs_up_opts {
 	bool no_bridge;
 	const char *ifname;  /* NULL: eth0 */
 	unsigned mtu;        /* 0: the network's */
+	const char *net;     /* NULL: the network the address picks */
+};
+
+struct cfs_net_opts {
+	const char *name;
+	struct cfs_cidr subnet;
+	bool internal;
+	unsigned mtu;        /* 0: 1500 */
 };
 
 /* Validation shared by the CLI and the operations. A bad value is a
@@ -33,6 +42,16 @@ int cfs_check_mtu(const char *s, unsigned *mtu, cfs_error_t *err);
 /* Parses --ip: octets <= 255, prefix 8..30, not the network, broadcast or
  * gateway address of its subnet. */
 int cfs_check_ip(const char *s, struct cfs_cidr *out, cfs_error_t *err);
+
+/* --subnet of `net create`: prefix 8..30, a network address. */
+int cfs_check_subnet(const char *s, struct cfs_cidr *out, cfs_error_t *err);
+
+/* `cfsnet net create|rm|ls`: networks made by name stay until removed
+ * (refused while a container uses one); those `up` makes on the spot go
+ * with their last member. */
+int cfs_net_create(const struct cfs_net_opts *o, cfs_error_t *err);
+int cfs_net_rm(const char *name, cfs_error_t *err);
+int cfs_net_list(struct cfs_network **nets, size_t *n, cfs_error_t *err);
 
 /* Brings NAME up (see README). *created tells whether anything was made
  * (false: an identical container already existed). *out describes it. */
@@ -58,5 +77,62 @@ int cfs_show(const char *name, struct cfs_view *out, cfs_error_t *err);
 /* Runs argv in a private world (see sandbox.c); *status is argv's exit
  * status. Returns -1 only when the world could not be made. */
 int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err);
+
+/* ---- containers with a process: run, stop, stats ------------------------ */
+
+struct cfs_run_opts {
+	const char *name;
+	const char *rootfs;
+	const char *const *layers;   /* read-only, over rootfs, bottom first */
+	size_t nlayers;
+	bool has_ip;                 /* join the network as `up NAME --ip` */
+	struct cfs_cidr ip;
+	const char *hostname;        /* NULL: name */
+	struct cfs_cg_limits limits;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	const char *const *env;      /* "K=V" */
+	size_t nenv;
+	bool detach;
+	char *const *argv;           /* the command, NULL-terminated */
+};
+
+struct cfs_run_result {
+	int status;          /* the command's exit status, 128+N for signal N */
+	bool oom_killed;     /* the OOM killer killed in the container */
+	int64_t memory_limit;
+	pid_t pid;           /* --detach: the container's PID 1, host view */
+};
+
+/* Everything run checks before touching anything: name, rootfs and layers
+ * (directories), the command inside them, hostname, --env, the limits. */
+int cfs_run_check(const struct cfs_run_opts *o, cfs_error_t *err);
+/* Runs a container (see README). In the foreground it returns when the
+ * command is gone and everything made for it is removed, with
+ * res->status; with --detach it returns once the command runs, a monitor
+ * process staying behind to clean up after it. */
+int cfs_run(const struct cfs_run_opts *o, struct cfs_run_result *res,
+	    cfs_error_t *err);
+/* SIGTERM to the container, SIGKILL after timeout_s seconds, then its
+ * network, cgroup and private directories go. */
+int cfs_stop(const char *name, unsigned timeout_s, cfs_error_t *err);
+int cfs_stats(const char *name, struct cfs_cg_stats *st, cfs_error_t *err);
+/* /sys/devices/system/cpu/online as text, and how many CPUs it lists. */
+int cfs_online_cpus(char *buf, size_t len, unsigned *ncpus, cfs_error_t *err);
+
+/* The process side of a container for ls and show. */
+struct cfs_proc_view {
+	bool has_run;        /* false: no process was ever run (`up` only) */
+	pid_t pid;           /* 0: none (yet) */
+	const char *status;  /* "running", "starting", "exited", or NULL */
+};
+void cfs_proc_view(const char *name, struct cfs_proc_view *out);
+/* Containers that have a process but no network state of their own (run
+ * without --ip), sorted; free with cfs_names_free. */
+int cfs_run_only_names(char ***names, size_t *n, cfs_error_t *err);
+
+/* Note: for a container with a running process, cfs_exec enters all of its
+ * namespaces, its root and its cgroup, waits for the command and returns 0
+ * with *status its exit status. */
 
 #endif

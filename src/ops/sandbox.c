@@ -70,11 +70,21 @@ static int private_mounts(cfs_error_t *err)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		return cfs_fail(err, errno, "mounting /proc");
-	/* And a /sys of the new network namespace. */
-	if (umount2("/sys", MNT_DETACH) == 0 &&
-	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	/* And a /sys of the new network namespace, keeping the cgroup
+	 * hierarchies mounted under /sys/fs/cgroup (`run` needs them): set
+	 * them aside, mount sysfs over /sys, move them back. */
+	if (cfs_mkdir("/run/.cfsnet-sandbox", 0700, err) < 0 ||
+	    cfs_mkdir("/run/.cfsnet-sandbox/cgroup", 0755, err) < 0)
+		return -1;
+	if (mount("/sys/fs/cgroup", "/run/.cfsnet-sandbox/cgroup", "none",
+		  MS_BIND | MS_REC, NULL) < 0)
+		return cfs_fail(err, errno, "keeping /sys/fs/cgroup");
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		return cfs_fail(err, errno, "mounting /sys");
+	if (mount("/run/.cfsnet-sandbox/cgroup", "/sys/fs/cgroup", "none",
+		  MS_MOVE, NULL) < 0)
+		return cfs_fail(err, errno, "moving /sys/fs/cgroup back");
 	return 0;
 }
 

@@ -35,6 +35,7 @@ static int mode_parse(const char *s, enum cfs_mode *m)
 int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 {
 	char ip[CFS_CIDR_STRLEN], gw[CFS_IP4_STRLEN];
+	size_t off;
 	int n;
 
 	cfs_cidr_format(&c->ip, ip);
@@ -44,7 +45,50 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 		     "ifname=%s\nhost_veth=%s\nbridge=%s\nmtu=%u\n",
 		     c->name, c->network, cfs_mode_name(c->mode), ip, gw,
 		     c->ifname, c->host_veth, c->bridge, c->mtu);
-	return n < 0 || (size_t)n >= len ? -1 : n;
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	off = (size_t)n;
+	for (size_t i = 0; i < c->nattach; i++) {
+		const struct cfs_attach *a = &c->attach[i];
+
+		cfs_cidr_format(&a->ip, ip);
+		n = snprintf(buf + off, len - off, "attach=%s %s %s %s\n",
+			     a->network, a->ifname, a->host_veth, ip);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	for (size_t i = 0; i < c->nroutes; i++) {
+		cfs_cidr_format(&c->routes[i].dst, ip);
+		cfs_ip4_format(c->routes[i].gw, gw);
+		n = snprintf(buf + off, len - off, "route=%s %s\n", ip, gw);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return (int)off;
+}
+
+/* Splits val into exactly n space-separated words of bounded size. */
+static int split_words(const char *val, size_t n, char words[][CFS_NET_NAME_MAX + 1])
+{
+	const char *p = val;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strcspn(p, " ");
+
+		if (!l || l > CFS_NET_NAME_MAX)
+			return -1;
+		memcpy(words[i], p, l);
+		words[i][l] = '\0';
+		p += l;
+		if (i + 1 < n) {
+			if (*p != ' ')
+				return -1;
+			p++;
+		}
+	}
+	return *p ? -1 : 0;
 }
 
 /* Calls fn(key, value) for each "key=value" line of text. */
@@ -152,6 +196,30 @@ static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
 		p->seen |= K_MTU;
 		if (parse_uint(val, 65535, &c->mtu) < 0)
 			return cfs_fail(err, EINVAL, "bad mtu '%s'", val);
+	} else if (!strcmp(key, "attach")) {
+		char w[4][CFS_NET_NAME_MAX + 1];
+		struct cfs_attach *a;
+
+		if (c->nattach == CFS_MAX_ATTACH || split_words(val, 4, w) < 0 ||
+		    strlen(w[1]) >= IFNAMSIZ || strlen(w[2]) >= IFNAMSIZ)
+			return cfs_fail(err, EINVAL, "bad attach '%s'", val);
+		a = &c->attach[c->nattach];
+		if (cfs_cidr_parse(w[3], &a->ip) < 0)
+			return cfs_fail(err, EINVAL, "bad attach '%s'", val);
+		strcpy(a->network, w[0]);
+		strcpy(a->ifname, w[1]);
+		strcpy(a->host_veth, w[2]);
+		c->nattach++;
+	} else if (!strcmp(key, "route")) {
+		char w[2][CFS_NET_NAME_MAX + 1];
+		struct cfs_route *r;
+
+		if (c->nroutes == CFS_MAX_ROUTES || split_words(val, 2, w) < 0)
+			return cfs_fail(err, EINVAL, "bad route '%s'", val);
+		r = &c->routes[c->nroutes];
+		if (cfs_cidr_parse(w[0], &r->dst) < 0 || cfs_ip4_parse(w[1], &r->gw) < 0)
+			return cfs_fail(err, EINVAL, "bad route '%s'", val);
+		c->nroutes++;
 	}
 	/* Unknown keys are skipped: a newer cfsnet may add some. */
 	return 0;
@@ -193,8 +261,9 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 	if (!f)
 		return cfs_fail(err, errno, "formatting network %s", net->name);
 	cfs_cidr_format(&net->subnet, subnet);
-	fprintf(f, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n", net->name,
-		cfs_mode_name(net->mode), subnet, net->ifname, net->mtu);
+	fprintf(f, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n"
+		"internal=%d\nkeep=%d\n", net->name, cfs_mode_name(net->mode),
+		subnet, net->ifname, net->mtu, net->internal, net->keep);
 	for (size_t i = 0; i < net->nleases; i++) {
 		cfs_ip4_format(net->leases[i].addr, ip);
 		fprintf(f, "lease=%s %s\n", ip, net->leases[i].name);
@@ -236,6 +305,12 @@ static int net_key(const char *key, const char *val, void *arg,
 		p->seen |= K_MTU;
 		if (parse_uint(val, 65535, &net->mtu) < 0)
 			return cfs_fail(err, EINVAL, "bad mtu '%s'", val);
+	} else if (!strcmp(key, "internal") || !strcmp(key, "keep")) {
+		bool *b = key[0] == 'i' ? &net->internal : &net->keep;
+
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			return cfs_fail(err, EINVAL, "bad %s '%s'", key, val);
+		*b = val[0] == '1';
 	} else if (!strcmp(key, "lease")) {
 		char ip[CFS_IP4_STRLEN];
 		const char *sp = strchr(val, ' ');
@@ -408,7 +483,7 @@ int cfs_container_load(struct cfs_state *st, const char *name,
 int cfs_container_save(struct cfs_state *st, const struct cfs_container *c,
 		       cfs_error_t *err)
 {
-	char path[PATH_MAX], buf[1024];
+	char path[PATH_MAX], buf[8192];
 	int n;
 
 	if (path_of(st, "containers", c->name, path, sizeof(path), err) < 0)
@@ -473,7 +548,8 @@ static int list_dir(struct cfs_state *st, const char *kind, char ***names,
 		cnt++;
 	}
 	closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp_str);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_str);
 	*names = v;
 	*n = cnt;
 	return 0;

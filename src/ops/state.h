@@ -19,6 +19,23 @@
 
 enum cfs_mode { CFS_MODE_BRIDGE, CFS_MODE_VETH };
 
+#define CFS_MAX_ATTACH 8   /* networks besides the first: eth1 ... */
+#define CFS_MAX_ROUTES 32
+
+/* A further network a container was connected to with `cfsnet connect`. */
+struct cfs_attach {
+	char network[CFS_NET_NAME_MAX + 1];
+	char ifname[IFNAMSIZ];
+	char host_veth[IFNAMSIZ];
+	struct cfs_cidr ip;
+};
+
+/* A static route added with `cfsnet route add`. */
+struct cfs_route {
+	struct cfs_cidr dst;        /* addr is the network address */
+	uint32_t gw;
+};
+
 struct cfs_container {
 	char name[CFS_NAME_MAX + 1];
 	char network[CFS_NET_NAME_MAX + 1];
@@ -29,6 +46,10 @@ struct cfs_container {
 	char host_veth[IFNAMSIZ];
 	char bridge[IFNAMSIZ];      /* "" without a bridge */
 	unsigned mtu;
+	size_t nattach;
+	struct cfs_attach attach[CFS_MAX_ATTACH];
+	size_t nroutes;
+	struct cfs_route routes[CFS_MAX_ROUTES];
 };
 
 struct cfs_lease {
@@ -42,6 +63,8 @@ struct cfs_network {
 	struct cfs_cidr subnet;     /* addr is the network address */
 	char ifname[IFNAMSIZ];      /* the bridge, or the member's host veth */
 	unsigned mtu;
+	bool internal;              /* no NAT, no way in or out */
+	bool keep;                  /* made by `net create`: stays when empty */
 	size_t nleases;
 	struct cfs_lease *leases;   /* one per member container */
 };

@@ -5,7 +5,7 @@
  * (validation, network choice, address), then a list of steps, each
  * registering its undo; on failure the undos run in reverse. */
 #define _GNU_SOURCE
-#include "ops.h"
+#include "ops-internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,55 +15,14 @@
 #include "../common/util.h"
 #include "../ns/ns.h"
 
-struct up_ctx;
-typedef void (*undo_fn)(struct up_ctx *c);
-
 struct up_ctx {
 	const struct cfs_up_opts *o;
 	struct cfs_state st;
-	struct cfs_network *nets;   /* every network, as loaded */
-	size_t nnets;
-	struct cfs_network *old;    /* the chosen network as it was, or NULL */
-	struct cfs_network net;     /* the chosen network as it will be */
+	struct net_ctx n;
 	struct cfs_container ct;
-	struct cfs_host host;
-	struct cfs_nl *nl;          /* host side */
 	int nsfd;
-	int bridge_idx;
-	undo_fn undo[8];
-	size_t nundo;
+	struct cfs_undo undo;
 };
-
-#ifdef CFS_FAULT_INJECTION
-/* Test builds only: CFSNET_FAULT=<step> fails `up` right after that step,
- * so the tests can prove each rollback. */
-static int fault(const char *step, cfs_error_t *err)
-{
-	const char *f = getenv("CFSNET_FAULT");
-
-	if (f && !strcmp(f, step))
-		return cfs_fail(err, 0, "fault injected after step %s", step);
-	return 0;
-}
-#else
-static inline int fault(const char *step, cfs_error_t *err)
-{
-	(void)step;
-	(void)err;
-	return 0;
-}
-#endif
-
-static void push_undo(struct up_ctx *c, undo_fn fn)
-{
-	c->undo[c->nundo++] = fn;
-}
-
-static void rollback(struct up_ctx *c)
-{
-	while (c->nundo)
-		c->undo[--c->nundo](c);
-}
 
 /* ---- the plan ------------------------------------------------------------ */
 
@@ -75,22 +34,32 @@ static int same_config(const struct cfs_up_opts *o, const struct cfs_container *
 	return ct->mode == mode && !strcmp(ct->ifname, ifname) &&
 	       (!o->has_ip || (ct->ip.addr == o->ip.addr &&
 			       ct->ip.prefix == o->ip.prefix)) &&
-	       (!o->mtu || ct->mtu == o->mtu);
+	       (!o->mtu || ct->mtu == o->mtu) &&
+	       (!o->net || !strcmp(ct->network, o->net));
 }
 
-static void lowest_free_bridge(const struct cfs_network *nets, size_t n,
-			       char out[IFNAMSIZ])
+static int choose_named_network(struct up_ctx *c, cfs_error_t *err)
 {
-	for (unsigned i = 0;; i++) {
-		bool used = false;
+	const struct cfs_up_opts *o = c->o;
+	char have[CFS_CIDR_STRLEN];
 
-		snprintf(out, IFNAMSIZ, "cfsbr%u", i);
-		for (size_t j = 0; j < n && !used; j++)
-			used = nets[j].mode == CFS_MODE_BRIDGE &&
-			       !strcmp(nets[j].ifname, out);
-		if (!used)
-			return;
+	for (size_t i = 0; i < c->n.nnets; i++) {
+		struct cfs_network *n = &c->n.nets[i];
+
+		if (strcmp(n->name, o->net))
+			continue;
+		cfs_cidr_format(&n->subnet, have);
+		if (n->mode != CFS_MODE_BRIDGE)
+			return cfs_fail(err, 0, "network %s has no bridge to join",
+					o->net);
+		if (o->has_ip && (o->ip.prefix != n->subnet.prefix ||
+				  !cfs_cidr_contains(&n->subnet, o->ip.addr)))
+			return cfs_fail(err, 0, "address is outside network %s (%s)",
+					o->net, have);
+		c->n.old = n;
+		return cfs_network_copy(&c->n.net, n, err);
 	}
+	return cfs_fail(err, 0, "no such network %s", o->net);
 }
 
 static int choose_network(struct up_ctx *c, cfs_error_t *err)
@@ -99,18 +68,18 @@ static int choose_network(struct up_ctx *c, cfs_error_t *err)
 	struct cfs_cidr want;
 	char want_s[CFS_CIDR_STRLEN], have_s[CFS_CIDR_STRLEN];
 
+	if (o->net)
+		return choose_named_network(c, err);
 	if (o->has_ip) {
 		want = o->ip;
 	} else {
 		cfs_cidr_parse(CFS_DEFAULT_SUBNET, &want);
-		if (o->no_bridge)
-			want.addr += 2; /* the walkthrough's 10.0.0.2/24 */
 	}
 	want.addr = cfs_cidr_network(&want);
 	cfs_cidr_format(&want, want_s);
 
-	for (size_t i = 0; i < c->nnets; i++) {
-		struct cfs_network *n = &c->nets[i];
+	for (size_t i = 0; i < c->n.nnets; i++) {
+		struct cfs_network *n = &c->n.nets[i];
 
 		if (!cfs_cidr_overlaps(&n->subnet, &want))
 			continue;
@@ -125,64 +94,64 @@ static int choose_network(struct up_ctx *c, cfs_error_t *err)
 		if (n->subnet.prefix != want.prefix)
 			return cfs_fail(err, 0, "subnet %s overlaps network %s (%s)",
 					want_s, n->name, have_s);
-		c->old = n;
-		return cfs_network_copy(&c->net, n, err);
+		c->n.old = n;
+		return cfs_network_copy(&c->n.net, n, err);
 	}
 
-	/* A new network for this subnet. */
-	memset(&c->net, 0, sizeof(c->net));
-	c->net.subnet = want;
+	/* A new network for this subnet, removed with its last member. */
+	memset(&c->n.net, 0, sizeof(c->n.net));
+	c->n.net.subnet = want;
 	if (o->no_bridge) {
-		c->net.mode = CFS_MODE_VETH;
-		snprintf(c->net.name, sizeof(c->net.name), "veth-%s", o->name);
-		c->net.mtu = o->mtu ? o->mtu : CFS_DEFAULT_MTU;
+		c->n.net.mode = CFS_MODE_VETH;
+		snprintf(c->n.net.name, sizeof(c->n.net.name), "veth-%s", o->name);
+		c->n.net.mtu = o->mtu ? o->mtu : CFS_DEFAULT_MTU;
 	} else {
-		c->net.mode = CFS_MODE_BRIDGE;
-		if (!strcmp(want_s, CFS_DEFAULT_SUBNET))
-			snprintf(c->net.name, sizeof(c->net.name), CFS_DEFAULT_NETWORK);
-		else
-			snprintf(c->net.name, sizeof(c->net.name), "%.*s-%u",
-				 (int)strcspn(want_s, "/"), want_s, want.prefix);
-		lowest_free_bridge(c->nets, c->nnets, c->net.ifname);
-		c->net.mtu = CFS_DEFAULT_MTU;
+		c->n.net.mode = CFS_MODE_BRIDGE;
+		cfs_net_auto_name(&want, c->n.net.name, sizeof(c->n.net.name));
+		if (cfs_net_free_bridge(c->n.nl, c->n.nets, c->n.nnets,
+					c->n.net.ifname, err) < 0)
+			return -1;
+		c->n.net.mtu = CFS_DEFAULT_MTU;
 	}
 	return 0;
 }
 
-static int choose_address(struct up_ctx *c, cfs_error_t *err)
+/* Picks (or checks) an address of network net for container name and
+ * records the lease in net. */
+static int lease_address(struct cfs_network *net, const char *name,
+			 const struct cfs_cidr *want, bool first_host,
+			 struct cfs_cidr *out, cfs_error_t *err)
 {
-	const struct cfs_up_opts *o = c->o;
 	char ip[CFS_IP4_STRLEN];
 	uint32_t addr;
 
-	if (o->has_ip) {
-		addr = o->ip.addr;
-		for (size_t i = 0; i < c->net.nleases; i++)
-			if (c->net.leases[i].addr == addr) {
+	if (want) {
+		addr = want->addr;
+		for (size_t i = 0; i < net->nleases; i++)
+			if (net->leases[i].addr == addr) {
 				cfs_ip4_format(addr, ip);
 				return cfs_fail(err, 0, "address %s is taken by container %s",
-						ip, c->net.leases[i].name);
+						ip, net->leases[i].name);
 			}
-	} else if (o->no_bridge) {
-		addr = cfs_cidr_gateway(&c->net.subnet) + 1;
+	} else if (first_host) {
+		addr = cfs_cidr_gateway(&net->subnet) + 1;
 	} else {
-		uint32_t *used = calloc(c->net.nleases + 1, sizeof(*used));
+		uint32_t *used = calloc(net->nleases + 1, sizeof(*used));
 		int r;
 
 		if (!used)
 			return cfs_fail(err, ENOMEM, "allocating an address");
-		for (size_t i = 0; i < c->net.nleases; i++)
-			used[i] = c->net.leases[i].addr;
-		r = cfs_ipam_lowest_free(&c->net.subnet, used, c->net.nleases, &addr);
+		for (size_t i = 0; i < net->nleases; i++)
+			used[i] = net->leases[i].addr;
+		r = cfs_ipam_lowest_free(&net->subnet, used, net->nleases, &addr);
 		free(used);
 		if (r < 0)
 			return cfs_fail(err, 0, "network %s has no free address",
-					c->net.name);
+					net->name);
 	}
-	c->ct.ip.addr = addr;
-	c->ct.ip.prefix = c->net.subnet.prefix;
-	c->ct.gateway = cfs_cidr_gateway(&c->net.subnet);
-	return cfs_network_add_lease(&c->net, addr, o->name, err);
+	out->addr = addr;
+	out->prefix = net->subnet.prefix;
+	return cfs_network_add_lease(net, addr, name, err);
 }
 
 /* Long names share a hashed host veth name: make sure no other container
@@ -224,9 +193,9 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 		if (!same_config(o, &cur)) {
 			cfs_cidr_format(&cur.ip, ip);
 			return cfs_fail(err, 0,
-					"container %s exists with another configuration (%s, %s mode, %s, mtu %u)",
-					o->name, ip, cfs_mode_name(cur.mode), cur.ifname,
-					cur.mtu);
+					"container %s exists with another configuration (%s on network %s, %s mode, %s, mtu %u)",
+					o->name, ip, cur.network, cfs_mode_name(cur.mode),
+					cur.ifname, cur.mtu);
 		}
 		c->ct = cur;
 		*exists = true;
@@ -237,140 +206,35 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 		return -1;
 	}
 	*exists = false;
-	if (cfs_network_load_all(&c->st, &c->nets, &c->nnets, err) < 0 ||
-	    choose_network(c, err) < 0 || choose_address(c, err) < 0)
+	if (o->net && o->no_bridge)
+		return cfs_fail(err, 0, "--net and --no-bridge exclude each other");
+	if (cfs_network_load_all(&c->st, &c->n.nets, &c->n.nnets, err) < 0 ||
+	    choose_network(c, err) < 0 ||
+	    lease_address(&c->n.net, o->name, o->has_ip ? &o->ip : NULL,
+			  o->no_bridge, &c->ct.ip, err) < 0)
 		return -1;
 
 	snprintf(c->ct.name, sizeof(c->ct.name), "%s", o->name);
-	snprintf(c->ct.network, sizeof(c->ct.network), "%s", c->net.name);
-	c->ct.mode = c->net.mode;
+	snprintf(c->ct.network, sizeof(c->ct.network), "%s", c->n.net.name);
+	c->ct.mode = c->n.net.mode;
+	c->ct.gateway = cfs_cidr_gateway(&c->n.net.subnet);
 	snprintf(c->ct.ifname, sizeof(c->ct.ifname), "%s",
 		 o->ifname ? o->ifname : CFS_DEFAULT_IFNAME);
 	cfs_host_veth_name(o->name, c->ct.host_veth);
-	if (c->net.mode == CFS_MODE_BRIDGE)
-		snprintf(c->ct.bridge, sizeof(c->ct.bridge), "%s", c->net.ifname);
+	if (c->n.net.mode == CFS_MODE_BRIDGE)
+		snprintf(c->ct.bridge, sizeof(c->ct.bridge), "%s", c->n.net.ifname);
 	else
-		snprintf(c->net.ifname, sizeof(c->net.ifname), "%s", c->ct.host_veth);
-	c->ct.mtu = o->mtu ? o->mtu : c->net.mtu;
+		snprintf(c->n.net.ifname, sizeof(c->n.net.ifname), "%s",
+			 c->ct.host_veth);
+	c->ct.mtu = o->mtu ? o->mtu : c->n.net.mtu;
 	return check_host_veth_free(c, err);
 }
 
 /* ---- the steps ----------------------------------------------------------- */
 
-static void undo_bridge(struct up_ctx *c)
+static void undo_netns(void *arg)
 {
-	cfs_error_t e = { 0 };
-
-	if (cfs_nl_queue_link_del(c->nl, c->net.ifname, CFS_NL_MISSING_OK, &e) == 0)
-		cfs_nl_flush(c->nl, &e);
-}
-
-static int step_bridge(struct up_ctx *c, cfs_error_t *err)
-{
-	struct cfs_link_set ll = { .ifname = c->net.ifname, .no_ipv6_ll = true };
-	struct cfs_link_set up = { .ifname = c->net.ifname, .up = true };
-	struct cfs_cidr gw = { cfs_cidr_gateway(&c->net.subnet), c->net.subnet.prefix };
-
-	if (c->old || c->net.mode != CFS_MODE_BRIDGE) {
-		if (c->net.mode == CFS_MODE_BRIDGE)
-			return cfs_nl_link_index(c->nl, c->net.ifname, &c->bridge_idx, err);
-		return 0;
-	}
-	if (cfs_nl_queue_bridge(c->nl, c->net.ifname, c->net.mtu, err) < 0 ||
-	    cfs_nl_queue_link_set(c->nl, &ll, "configuring bridge", err) < 0 ||
-	    cfs_nl_queue_link_set(c->nl, &up, "bringing the bridge up", err) < 0)
-		return -1;
-	if (cfs_nl_flush(c->nl, err) < 0) {
-		/* EEXIST: somebody else's link of that name; leave it alone. */
-		if (err->errnum != EEXIST)
-			undo_bridge(c);
-		return -1;
-	}
-	push_undo(c, undo_bridge);
-	if (cfs_nl_link_index(c->nl, c->net.ifname, &c->bridge_idx, err) < 0 ||
-	    cfs_nl_queue_addr4(c->nl, c->bridge_idx, c->net.ifname, &gw, err) < 0 ||
-	    cfs_nl_flush(c->nl, err) < 0)
-		return -1;
-	return fault("bridge", err);
-}
-
-static int fw_sync_nets(const struct cfs_network *nets, size_t n,
-			const struct cfs_network *extra, const char *skip,
-			cfs_error_t *err)
-{
-	struct cfs_fw_net *fw = calloc(n + 1, sizeof(*fw));
-	size_t k = 0;
-	int r;
-
-	if (!fw)
-		return cfs_fail(err, ENOMEM, "building firewall rules");
-	for (size_t i = 0; i <= n; i++) {
-		const struct cfs_network *src = i < n ? &nets[i] : extra;
-
-		if (!src || (skip && !strcmp(src->name, skip)))
-			continue;
-		snprintf(fw[k].name, sizeof(fw[k].name), "%s", src->name);
-		fw[k].subnet = src->subnet;
-		fw[k].subnet.addr = cfs_cidr_network(&src->subnet);
-		snprintf(fw[k].ifname, sizeof(fw[k].ifname), "%s", src->ifname);
-		k++;
-	}
-	r = cfs_fw_sync(fw, k, err);
-	free(fw);
-	return r;
-}
-
-static void undo_firewall(struct up_ctx *c)
-{
-	cfs_error_t e = { 0 };
-
-	fw_sync_nets(c->nets, c->nnets, NULL, NULL, &e);
-}
-
-static int step_firewall(struct up_ctx *c, cfs_error_t *err)
-{
-	if (c->old)
-		return 0;
-	if (fw_sync_nets(c->nets, c->nnets, &c->net, NULL, err) < 0) {
-		undo_firewall(c);
-		return -1;
-	}
-	push_undo(c, undo_firewall);
-	return fault("firewall", err);
-}
-
-static void undo_forward(struct up_ctx *c)
-{
-	cfs_error_t e = { 0 };
-
-	cfs_ip_forward_set(c->host.ip_forward, &e);
-	c->host.saved = false;
-	cfs_host_save(&c->st, &c->host, &e);
-}
-
-/* ip_forward is on while any cfsnet network exists; the value found before
- * the first one is kept in the state and restored after the last. */
-static int step_forward(struct up_ctx *c, cfs_error_t *err)
-{
-	if (c->nnets)
-		return 0;
-	if (cfs_host_load(&c->st, &c->host, err) < 0)
-		return -1;
-	if (!c->host.saved) {
-		if (cfs_ip_forward_get(&c->host.ip_forward, err) < 0)
-			return -1;
-		c->host.saved = true;
-		if (cfs_host_save(&c->st, &c->host, err) < 0)
-			return -1;
-	}
-	push_undo(c, undo_forward);
-	if (cfs_ip_forward_set(1, err) < 0)
-		return -1;
-	return fault("ip-forward", err);
-}
-
-static void undo_netns(struct up_ctx *c)
-{
+	struct up_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
 	cfs_netns_delete(c->ct.name, &e);
@@ -385,152 +249,177 @@ static int step_netns(struct up_ctx *c, cfs_error_t *err)
 					c->ct.name);
 		return -1;
 	}
-	push_undo(c, undo_netns);
-	return fault("netns", err);
+	cfs_undo_push(&c->undo, undo_netns, c);
+	return cfs_fault("netns", err);
 }
 
-static void undo_veth(struct up_ctx *c)
+static void undo_veth(void *arg)
 {
+	struct up_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
 	/* Deleting one end deletes both, now: the namespace's own cleanup
 	 * would do it too, but later. */
-	if (cfs_nl_queue_link_del(c->nl, c->ct.host_veth, CFS_NL_MISSING_OK, &e) == 0)
-		cfs_nl_flush(c->nl, &e);
+	if (cfs_nl_queue_link_del(c->n.nl, c->ct.host_veth, CFS_NL_MISSING_OK, &e) == 0)
+		cfs_nl_flush(c->n.nl, &e);
 }
 
-static int queue_veth(struct up_ctx *c, cfs_error_t *err)
+int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
+		  const char *peer, unsigned mtu, int master, cfs_error_t *err)
 {
 	struct cfs_veth_spec spec = {
-		.name = c->ct.host_veth,
-		.peer = c->ct.ifname,
-		.peer_nsfd = c->nsfd,
-		.mtu = c->ct.mtu,
-		.master = c->bridge_idx,
+		.name = host_veth,
+		.peer = peer,
+		.peer_nsfd = nsfd,
+		.mtu = mtu,
+		.master = master,
 	};
-	struct cfs_link_set ll = { .ifname = c->ct.host_veth, .no_ipv6_ll = true };
-	struct cfs_link_set up = { .ifname = c->ct.host_veth, .up = true };
+	struct cfs_link_set ll = { .ifname = host_veth,
+				   .no_ipv6_ll = cfs_ipv6_capable_mtu(mtu) };
+	struct cfs_link_set up = { .ifname = host_veth, .up = true,
+				   .alias = CFS_LINK_ALIAS };
+	char alias[64];
+	cfs_error_t e2 = { 0 };
+	int idx;
 
-	return (cfs_nl_queue_veth(c->nl, &spec, err) < 0 ||
-		cfs_nl_queue_link_set(c->nl, &ll, "configuring the host veth", err) < 0 ||
-		cfs_nl_queue_link_set(c->nl, &up, "bringing the host veth up", err) < 0)
-		       ? -1 : 0;
+	/* A link of this name may be one of ours that the kernel has not yet
+	 * removed after a `down` dropped its namespace (the container has no
+	 * state: we hold the lock): remove it. One without our alias is
+	 * somebody else's: leave it and fail. Checked before the batch, whose
+	 * later requests select the link by name. */
+	if (cfs_nl_link_query(nl, host_veth, &idx, alias, sizeof(alias), &e2) == 0) {
+		if (strcmp(alias, CFS_LINK_ALIAS))
+			return cfs_fail(err, EEXIST, "creating veth %s", host_veth);
+		if (cfs_nl_queue_link_del(nl, host_veth, CFS_NL_MISSING_OK, err) < 0 ||
+		    cfs_nl_flush(nl, err) < 0)
+			return -1;
+	} else if (e2.errnum != ENODEV) {
+		*err = e2;
+		return -1;
+	}
+	if (cfs_nl_queue_veth(nl, &spec, err) < 0 ||
+	    (ll.no_ipv6_ll &&
+	     cfs_nl_queue_link_set(nl, &ll, "configuring the host veth", err) < 0) ||
+	    cfs_nl_queue_link_set(nl, &up, "bringing the host veth up", err) < 0)
+		return -1;
+	return cfs_nl_flush(nl, err);
 }
 
 static int step_veth(struct up_ctx *c, cfs_error_t *err)
 {
-	if (queue_veth(c, err) < 0)
+	if (cfs_veth_into(c->n.nl, c->nsfd, c->ct.host_veth, c->ct.ifname,
+			  c->ct.mtu, c->n.bridge_idx, err) < 0)
 		return -1;
-	if (cfs_nl_flush(c->nl, err) < 0) {
-		if (err->errnum != EEXIST)
-			return -1;
-		/* The host end is named after the container, which has no
-		 * state (we hold the lock): a link of that name is what the
-		 * kernel has not yet removed after a `down` dropped its
-		 * namespace. Remove it now and try again. */
-		if (cfs_nl_queue_link_del(c->nl, c->ct.host_veth, CFS_NL_MISSING_OK,
-					  err) < 0 ||
-		    cfs_nl_flush(c->nl, err) < 0 || queue_veth(c, err) < 0 ||
-		    cfs_nl_flush(c->nl, err) < 0)
-			return -1;
-	}
-	push_undo(c, undo_veth);
+	cfs_undo_push(&c->undo, undo_veth, c);
 	if (c->ct.mode == CFS_MODE_VETH) {
 		struct cfs_cidr gw = { c->ct.gateway, c->ct.ip.prefix };
 		int idx;
 
-		if (cfs_nl_link_index(c->nl, c->ct.host_veth, &idx, err) < 0 ||
-		    cfs_nl_queue_addr4(c->nl, idx, c->ct.host_veth, &gw, err) < 0 ||
-		    cfs_nl_flush(c->nl, err) < 0)
+		if (cfs_nl_link_index(c->n.nl, c->ct.host_veth, &idx, err) < 0 ||
+		    cfs_nl_queue_addr4(c->n.nl, idx, c->ct.host_veth, &gw, err) < 0 ||
+		    cfs_nl_flush(c->n.nl, err) < 0)
 			return -1;
 	}
-	return fault("veth", err);
+	return cfs_fault("veth", err);
+}
+
+int cfs_config_inside(struct cfs_nl *in, const char *ifname,
+		      const struct cfs_cidr *ip, uint32_t gateway, bool lo,
+		      unsigned mtu, cfs_error_t *err)
+{
+	struct cfs_link_set lo_up = { .ifindex = 1, .up = true }; /* lo is 1 */
+	struct cfs_link_set ll = { .no_ipv6_ll = true };
+	struct cfs_link_set up = { .up = true };
+	int idx;
+
+	if (cfs_nl_link_index(in, ifname, &idx, err) < 0)
+		return -1;
+	ll.ifindex = up.ifindex = idx;
+	if ((lo && cfs_nl_queue_link_set(in, &lo_up, "bringing lo up", err) < 0) ||
+	    (cfs_ipv6_capable_mtu(mtu) &&
+	     cfs_nl_queue_link_set(in, &ll, "configuring the container's link", err) < 0) ||
+	    cfs_nl_queue_link_set(in, &up, "bringing the container's link up", err) < 0 ||
+	    cfs_nl_queue_addr4(in, idx, ifname, ip, err) < 0 ||
+	    (gateway && cfs_nl_queue_route4(in, 0, 0, gateway, idx, err) < 0))
+		return -1;
+	return cfs_nl_flush(in, err);
 }
 
 static int step_config(struct up_ctx *c, cfs_error_t *err)
 {
 	cleanup_nl struct cfs_nl *in = NULL;
-	struct cfs_link_set lo = { .ifindex = 1, .up = true }; /* lo is always 1 */
-	struct cfs_link_set ll = { .no_ipv6_ll = true };
-	struct cfs_link_set up = { .up = true };
-	int idx;
 
 	if (cfs_nl_open_in(c->nsfd, &in, err) < 0 ||
-	    cfs_nl_link_index(in, c->ct.ifname, &idx, err) < 0)
+	    cfs_config_inside(in, c->ct.ifname, &c->ct.ip, c->ct.gateway, true,
+			      c->ct.mtu, err) < 0)
 		return -1;
-	ll.ifindex = up.ifindex = idx;
-	if (cfs_nl_queue_link_set(in, &lo, "bringing lo up", err) < 0 ||
-	    cfs_nl_queue_link_set(in, &ll, "configuring the container's link", err) < 0 ||
-	    cfs_nl_queue_link_set(in, &up, "bringing the container's link up", err) < 0 ||
-	    cfs_nl_queue_addr4(in, idx, c->ct.ifname, &c->ct.ip, err) < 0 ||
-	    cfs_nl_queue_route4(in, 0, 0, c->ct.gateway, idx, err) < 0 ||
-	    cfs_nl_flush(in, err) < 0)
-		return -1;
-	return fault("config", err);
+	return cfs_fault("config", err);
 }
 
-static void undo_state(struct up_ctx *c)
+static void undo_state(void *arg)
 {
+	struct up_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
 	cfs_container_remove(&c->st, c->ct.name, &e);
-	if (c->old)
-		cfs_network_save(&c->st, c->old, &e);
+	if (c->n.old)
+		cfs_network_save(&c->st, c->n.old, &e);
 	else
-		cfs_network_remove(&c->st, c->net.name, &e);
+		cfs_network_remove(&c->st, c->n.net.name, &e);
 }
 
 static int step_state(struct up_ctx *c, cfs_error_t *err)
 {
-	push_undo(c, undo_state);
-	if (cfs_network_save(&c->st, &c->net, err) < 0 ||
+	cfs_undo_push(&c->undo, undo_state, c);
+	if (cfs_network_save(&c->st, &c->n.net, err) < 0 ||
 	    cfs_container_save(&c->st, &c->ct, err) < 0)
 		return -1;
-	return fault("state", err);
+	return cfs_fault("state", err);
 }
 
 int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	   bool *created, cfs_error_t *err)
 {
-	static int (*const steps[])(struct up_ctx *, cfs_error_t *) = {
-		step_bridge, step_forward, step_firewall, step_netns,
-		step_veth, step_config, step_state,
-	};
-	struct up_ctx c = { .o = o, .nsfd = -1 };
+	struct up_ctx *c = calloc(1, sizeof(*c));
 	bool exists = false;
 	int ret = -1;
 
+	if (!c)
+		return cfs_fail(err, ENOMEM, "up %s", o->name);
+	c->o = o;
+	c->nsfd = -1;
+	c->n.st = &c->st;
+	c->n.undo = &c->undo;
 	if (cfs_check_name(o->name, err) < 0 ||
 	    (o->ifname && cfs_check_ifname(o->ifname, err) < 0))
 		goto out_nolock;
-	if (cfs_state_open(&c.st, CFS_STATE_DIR, true, err) < 0)
+	if (cfs_state_open(&c->st, CFS_STATE_DIR, true, err) < 0)
 		goto out_nolock;
-	if (plan(&c, &exists, err) < 0)
+	if (cfs_nl_open(&c->n.nl, err) < 0 || plan(c, &exists, err) < 0)
 		goto out;
 	if (exists) {
 		ret = 0;
 		goto out;
 	}
-	if (cfs_nl_open(&c.nl, err) < 0)
+	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
+	    step_veth(c, err) < 0 || step_config(c, err) < 0 ||
+	    step_state(c, err) < 0) {
+		cfs_undo_run(&c->undo);
 		goto out;
-	for (size_t i = 0; i < CFS_ARRAY_SIZE(steps); i++) {
-		if (steps[i](&c, err) < 0) {
-			rollback(&c);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
-	if (c.nsfd >= 0)
-		close(c.nsfd);
-	cfs_nl_close(c.nl);
-	cfs_network_free(&c.net);
-	cfs_networks_free(c.nets, c.nnets);
-	cfs_state_close(&c.st);
+	if (c->nsfd >= 0)
+		close(c->nsfd);
+	cfs_nl_close(c->n.nl);
+	cfs_network_free(&c->n.net);
+	cfs_networks_free(c->n.nets, c->n.nnets);
+	cfs_state_close(&c->st);
 out_nolock:
 	if (ret == 0) {
-		*out = c.ct;
+		*out = c->ct;
 		*created = !exists;
 	}
+	free(c);
 	return ret == 0 ? 0 : cfs_error_wrap(err, "up %s", o->name);
 }

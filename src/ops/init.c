@@ -1,0 +1,407 @@
+/* init.c - the container side of `run` and `exec`: cfsnet's PID 1 (it
+ * sets the container up, starts the command, reaps orphans and passes
+ * signals on) and the last steps of a process before it execs inside a
+ * container (capabilities, no_new_privs, fds, environment).
+ *
+ * Everything here runs in a child; errors travel back to the cfsnet
+ * process over the start socket (struct cfs_start_msg), which is
+ * close-on-exec: the parent reading EOF on it means the command was
+ * executed. */
+#define _GNU_SOURCE
+#include "run-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "../net/net.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static const int fwd_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+void cfs_fwd_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(fwd_signals); i++)
+		sigaddset(set, fwd_signals[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+int cfs_status_of(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return 1;
+}
+
+void cfs_start_report(int fd, int status, const cfs_error_t *err)
+{
+	struct cfs_start_msg m = { .status = status, .err = *err };
+
+	if (fd >= 0)
+		while (send(fd, &m, sizeof(m), MSG_NOSIGNAL) < 0 && errno == EINTR)
+			;
+}
+
+int cfs_wait_forwarding(pid_t pid, int *wstatus, cfs_error_t *err)
+{
+	sigset_t set;
+
+	cfs_fwd_sigset(&set);
+	for (;;) {
+		siginfo_t si;
+		int sig;
+		pid_t r = waitpid(pid, wstatus, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return cfs_fail(err, errno, "waiting for process %d", (int)pid);
+		sig = sigwaitinfo(&set, &si);
+		if (sig < 0 || sig == SIGCHLD)
+			continue;
+		/* A terminal's ^C or ^\ reaches the whole foreground process
+		 * group (si_code SI_KERNEL), the command included: passing it
+		 * on would deliver it twice. */
+		if (si.si_code != SI_KERNEL)
+			kill(pid, sig);
+	}
+}
+
+/* ---- the process about to exec ------------------------------------------- */
+
+/* Docker's (and runc's, crun's) default capability set. */
+static const int default_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD,
+	CAP_NET_RAW, CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP,
+	CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
+};
+
+static int drop_caps(cfs_error_t *err)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	uint64_t keep = 0;
+
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(default_caps); i++)
+		keep |= 1ULL << default_caps[i];
+	/* The bounding set first (that needs CAP_SETPCAP, which we keep):
+	 * it caps what any later exec can gain. Capabilities are numbered
+	 * without gaps, so the first EINVAL is past the kernel's last one. */
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			return cfs_fail(err, errno, "dropping capability %d", cap);
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return cfs_fail(err, errno, "clearing ambient capabilities");
+	/* Permitted and effective = the default set, inheritable empty (as
+	 * Docker since 23.0): root's exec then gets exactly the bounding set. */
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = (uint32_t)keep;
+	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return cfs_fail(err, errno, "setting capabilities");
+	return 0;
+}
+
+int cfs_container_prepare(cfs_error_t *err)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* Ignored signals stay ignored across exec: reset them all. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(022);
+	/* Close-on-exec rather than closed: the start socket must survive a
+	 * failed exec to report it; a successful one closes everything. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++) {
+			int fl = fcntl(fd, F_GETFD);
+
+			if (fl >= 0)
+				fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+		}
+	}
+	if (drop_caps(err) < 0)
+		return -1;
+	/* Last: after it nothing could be gained anyway. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cfs_fail(err, errno, "setting no_new_privs");
+	return 0;
+}
+
+static bool env_has_key(char **env, size_t n, const char *kv, size_t *at)
+{
+	size_t kl = strcspn(kv, "=");
+
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(env[i], kv, kl) && env[i][kl] == '=') {
+			*at = i;
+			return true;
+		}
+	return false;
+}
+
+char **cfs_container_env(const char *hostname, const char *const *extra,
+			 size_t nextra)
+{
+	const char *term = getenv("TERM");
+	char **env = calloc(nextra + 5, sizeof(*env));
+	size_t n = 0;
+
+	if (!env)
+		return NULL;
+	if (asprintf(&env[n++], "PATH=%s", CFS_CONTAINER_PATH) < 0 ||
+	    asprintf(&env[n++], "HOME=/root") < 0 ||
+	    asprintf(&env[n++], "TERM=%s", term && *term ? term : "xterm") < 0 ||
+	    asprintf(&env[n++], "HOSTNAME=%s", hostname) < 0)
+		goto fail;
+	for (size_t i = 0; i < nextra; i++) {
+		char *kv = strdup(extra[i]);
+		size_t at;
+
+		if (!kv)
+			goto fail;
+		if (env_has_key(env, n, kv, &at)) {
+			free(env[at]);
+			env[at] = kv;
+		} else {
+			env[n++] = kv;
+		}
+	}
+	env[n] = NULL;
+	return env;
+fail:
+	cfs_env_free(env);
+	return NULL;
+}
+
+void cfs_env_free(char **env)
+{
+	if (!env)
+		return;
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}
+
+void cfs_container_exec(char *const argv[], char **envp, int fd)
+{
+	cfs_error_t err = { 0 };
+	int e;
+
+	/* execvp looks PATH up in environ, so the container's PATH is the
+	 * one searched. */
+	environ = envp;
+	execvp(argv[0], argv);
+	e = errno;
+	cfs_fail(&err, e, "running %s", argv[0]);
+	cfs_start_report(fd, e == ENOENT ? 127 : 126, &err);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* ---- PID 1 ------------------------------------------------------------------ */
+
+static void nop_handler(int sig)
+{
+	(void)sig;
+}
+
+__attribute__((noreturn)) static void init_fail(struct cfs_init_ctx *c,
+						cfs_error_t *err)
+{
+	cfs_start_report(c->sock, 1, err);
+	_exit(1);
+}
+
+static int lo_up(cfs_error_t *err)
+{
+	cleanup_nl struct cfs_nl *nl = NULL;
+	struct cfs_link_set lo = { .ifindex = 1, .up = true }; /* lo is always 1 */
+
+	if (cfs_nl_open(&nl, err) < 0 ||
+	    cfs_nl_queue_link_set(nl, &lo, "bringing lo up", err) < 0 ||
+	    cfs_nl_flush(nl, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int write_oom_score_adj(int v, cfs_error_t *err)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", v);
+	return cfs_write_string("/proc/self/oom_score_adj", buf, err);
+}
+
+/* Everything but the fds in keep[] (ascending) closed: PID 1 never execs,
+ * so close-on-exec would not close what the parent had open (the caller's
+ * pipes among them). */
+static void close_all_but(const int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/* PID 1 is a copy of the cfsnet process: without this, `ps` in the
+ * container shows cfsnet's whole command line, host paths included. The
+ * argument area is overwritten in place, the way setproctitle does it
+ * (PR_SET_MM would need CAP_SYS_RESOURCE, which a host may not give): a
+ * non-NUL last byte tells the kernel to show the area up to its first NUL.
+ * Only after the command's fork: its argv lives in that area. */
+static void set_title(void)
+{
+	static const char title[] = "cfsnet-init";
+	char buf[1024], *p;
+	unsigned long start = 0, end = 0;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	prctl(PR_SET_NAME, title, 0, 0, 0);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* arg_start and arg_end are fields 48 and 49, counted past the
+	 * command name (field 2, which may hold anything). */
+	p = strrchr(buf, ')');
+	for (int field = 2; field < 48 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%lu %lu", &start, &end) != 2 ||
+	    end <= start || end - start <= sizeof(title))
+		return;
+	memset((void *)start, ' ', end - start);
+	memcpy((void *)start, title, sizeof(title));
+}
+
+void cfs_init_main(struct cfs_init_ctx *c)
+{
+	const struct cfs_run_opts *o = c->o;
+	struct sigaction sa = { .sa_handler = nop_handler };
+	cfs_error_t err = { 0 };
+	int keep[2];
+	sigset_t set;
+	char go;
+	pid_t cmd;
+
+	keep[0] = c->nsfd >= 0 && c->nsfd < c->sock ? c->nsfd : c->sock;
+	keep[1] = keep[0] == c->sock ? c->nsfd : c->sock;
+	close_all_but(keep, 2);
+	/* The parent's signals stay blocked (sigwaitinfo below takes them);
+	 * handlers make sure the kernel never discards one sent to a pid
+	 * namespace's init for want of a handler. */
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(fwd_signals); i++)
+		sigaction(fwd_signals[i], &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	/* If cfsnet dies, so does the container: nobody would clean up. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+	if (c->nsfd >= 0) {
+		if (setns(c->nsfd, CLONE_NEWNET) < 0) {
+			cfs_fail(&err, errno, "joining network namespace %s", o->name);
+			init_fail(c, &err);
+		}
+		close(c->nsfd);
+	} else if (lo_up(&err) < 0) {
+		init_fail(c, &err);
+	}
+	{
+		const char *h = o->hostname ? o->hostname : o->name;
+
+		if (sethostname(h, strlen(h)) < 0) {
+			cfs_fail(&err, errno, "setting hostname %s", h);
+			init_fail(c, &err);
+		}
+	}
+	umask(0); /* the modes of /dev's nodes are exactly what is asked */
+	if (cfs_rootfs_enter(&c->rootfs, &err) < 0)
+		init_fail(c, &err);
+	/* Everything above ran while the parent moved us into the cgroup
+	 * (a migration costs the kernel a whole RCU grace period, far more
+	 * than the mounts). Now the go: we are in it. EOF: the parent gave
+	 * up, or died before PDEATHSIG was set. */
+	if (read(c->sock, &go, 1) != 1)
+		_exit(1);
+	/* Unshared only now so the namespace's root is the container's own
+	 * group, which /proc/self/cgroup then shows as "/". */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		cfs_fail(&err, errno, "creating a cgroup namespace");
+		init_fail(c, &err);
+	}
+	if (o->has_oom_score_adj && write_oom_score_adj(o->oom_score_adj, &err) < 0)
+		init_fail(c, &err);
+	/* /proc/1/exe is cfsnet's binary on the host: nobody in the
+	 * container may open it (CVE-2019-5736), nor attach to us. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	cmd = fork();
+	if (cmd < 0) {
+		cfs_fail(&err, errno, "starting the command");
+		init_fail(c, &err);
+	}
+	if (cmd == 0) {
+		if (cfs_container_prepare(&err) < 0) {
+			cfs_start_report(c->sock, 1, &err);
+			_exit(1);
+		}
+		cfs_container_exec(o->argv, c->envp, c->sock);
+	}
+	close(c->sock);
+	set_title();
+
+	/* Reap everything (orphans are re-parented to us), pass signals on,
+	 * and leave with the command: the kernel then kills whatever else
+	 * is left in the namespace. */
+	cfs_fwd_sigset(&set);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+
+		if (sig == SIGCHLD) {
+			pid_t p;
+			int st;
+
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				if (p == cmd)
+					_exit(cfs_status_of(st));
+		} else if (sig > 0 && si.si_code != SI_KERNEL) {
+			kill(cmd, sig);
+		}
+	}
+}

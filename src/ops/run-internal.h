@@ -1,0 +1,120 @@
+/* run-internal.h - what run.c, init.c, runstate.c, exec.c and list.c share
+ * about containers that have a process: the run record kept in
+ * /run/cfsnet/run/NAME, the container-side code (PID 1 and the preparation
+ * of a process that is about to exec inside), and waiting for a child while
+ * forwarding signals to it. */
+#ifndef CFS_RUN_INTERNAL_H
+#define CFS_RUN_INTERNAL_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/error.h"
+#include "../rootfs/rootfs.h"
+#include "ops.h"
+
+#define CFS_RUN_DIR CFS_STATE_DIR "/run"
+#define CFS_OVERLAY_DIR CFS_STATE_DIR "/overlay"
+
+/* How a container's network came to be, which says what removing it
+ * means. */
+enum cfs_run_net {
+	CFS_RUN_NET_PRIVATE, /* a netns of its own, unnamed: dies with it */
+	CFS_RUN_NET_JOINED,  /* an existing `up` container's: left alone */
+	CFS_RUN_NET_CREATED, /* made by run through cfs_up: cfs_down after */
+};
+
+/* /run/cfsnet/run/NAME, "key=value" lines. Created exclusively when a run
+ * starts (it reserves the name), rewritten once the init's pid is known,
+ * renamed away by whoever cleans up (the rename makes exactly one cleaner
+ * win: the monitor, or `stop` when the monitor is gone). */
+struct cfs_run_rec {
+	char name[CFS_NAME_MAX + 1];
+	pid_t pid;                      /* the container's PID 1, host view; 0: starting */
+	unsigned long long start;       /* its start time (/proc/PID/stat), against pid reuse */
+	pid_t monitor;                  /* the cfsnet process waiting for it */
+	unsigned long long monitor_start;
+	enum cfs_run_net net;
+	bool detached;
+	int64_t memory_limit;           /* bytes, -1 none: for the OOM message */
+	char overlay[PATH_MAX];         /* private upper/work dir, "" without layers */
+	char rootfs[PATH_MAX];
+};
+
+int cfs_runrec_format(const struct cfs_run_rec *r, char **out, cfs_error_t *err);
+int cfs_runrec_parse(const char *text, struct cfs_run_rec *r, cfs_error_t *err);
+/* Creates the record exclusively: errnum EEXIST when NAME has one. */
+int cfs_runrec_create(const struct cfs_run_rec *r, cfs_error_t *err);
+int cfs_runrec_save(const struct cfs_run_rec *r, cfs_error_t *err);
+/* errnum ENOENT when NAME has none. */
+int cfs_runrec_load(const char *name, struct cfs_run_rec *r, cfs_error_t *err);
+/* Takes the record away for cleanup: *claimed is false when somebody else
+ * already did. path receives the claimed file to unlink when done. */
+int cfs_runrec_claim(const char *name, bool *claimed, char path[PATH_MAX],
+		     cfs_error_t *err);
+/* Sorted names of every record; free with cfs_names_free. */
+int cfs_runrec_names(char ***names, size_t *n, cfs_error_t *err);
+
+/* The start time of pid (field 22 of /proc/PID/stat), 0 if it is gone. */
+unsigned long long cfs_proc_start(pid_t pid);
+/* Whether pid is still the process that started at start. */
+bool cfs_proc_alive(pid_t pid, unsigned long long start);
+/* A pidfd of pid if it is still that process, -1 otherwise. */
+int cfs_pidfd_of(pid_t pid, unsigned long long start);
+
+/* ---- container side ---------------------------------------------------- */
+
+/* The signals cfsnet passes on to the container's command. */
+void cfs_fwd_sigset(sigset_t *set); /* these + SIGCHLD */
+
+/* Sent over the start socket by a child that failed. */
+struct cfs_start_msg {
+	int status; /* exit status to use: 127 not found, 126 not executable, 1 */
+	cfs_error_t err;
+};
+
+/* Sends msg on fd (best effort: the child is about to _exit). */
+void cfs_start_report(int fd, int status, const cfs_error_t *err);
+
+/* The environment of a container process: PATH, HOME, TERM, HOSTNAME, then
+ * extra ("K=V", each replacing a default of the same key). */
+char **cfs_container_env(const char *hostname, const char *const *extra,
+			 size_t nextra);
+void cfs_env_free(char **env);
+
+/* The last steps before exec in a container: default signal handling, an
+ * empty signal mask, umask 022, every fd above 2 close-on-exec, the
+ * capability sets reduced to Docker's default, no_new_privs set last. */
+int cfs_container_prepare(cfs_error_t *err);
+
+/* Executes argv with envp (PATH looked up in envp's PATH); on failure
+ * reports on fd and _exits with 127 or 126. */
+__attribute__((noreturn)) void cfs_container_exec(char *const argv[], char **envp,
+						  int fd);
+
+struct cfs_init_ctx {
+	const struct cfs_run_opts *o;
+	int sock;                      /* our end of the start socket */
+	int nsfd;                      /* netns to join, -1: the one clone made */
+	struct cfs_rootfs_spec rootfs;
+	char **envp;
+};
+
+/* The container's PID 1 (clone child): waits for the go from the parent,
+ * sets the container up, forks the command, reaps and forwards signals
+ * until the command exits, and exits with its status (128+N when killed
+ * by signal N). */
+__attribute__((noreturn)) void cfs_init_main(struct cfs_init_ctx *c);
+
+/* Waits for child pid while forwarding the signals of cfs_fwd_sigset to it
+ * (those the caller blocked); signals the kernel sent (a terminal's ^C,
+ * which reaches the whole process group anyway) are not forwarded twice. */
+int cfs_wait_forwarding(pid_t pid, int *wstatus, cfs_error_t *err);
+
+/* The status a shell would give: the exit code, or 128+N for signal N. */
+int cfs_status_of(int wstatus);
+
+#endif
