@@ -17,7 +17,7 @@ BUILD   ?= build
 
 LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables libarchive
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lm
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka)
 

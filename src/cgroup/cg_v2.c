@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,19 @@
 
 unsigned cfs_cg_shares_to_weight(unsigned shares)
 {
-	/* crun's mapping: [2, 262144] linearly onto [1, 10000]. */
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + (unsigned)(((uint64_t)shares - 2) * 9999 / 262142);
+	/* The mapping crun and runc use since 2025: a curve through (2, 1),
+	 * (1024, 100) and (262144, 10000) in log space, so v1's default share
+	 * lands on v2's default weight (the older linear map gave 39). With
+	 * l = log2(shares): weight = ceil(10^((l^2 + 125 l) / 612 - 7/34)). */
+	double l, w;
+
+	if (shares <= 2)
+		return 1;
+	if (shares >= 262144)
+		return 10000;
+	l = log2((double)shares);
+	w = ceil(pow(10.0, (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0));
+	return w > 10000 ? 10000 : (unsigned)w;
 }
 
 static int v2_layout(struct cfs_cgroup *cg, cfs_error_t *err)

@@ -512,12 +512,14 @@ static void parse_percent_cases(void **state)
 static void shares_to_weight(void **state)
 {
 	(void)state;
-	/* crun's linear mapping 1 + (shares - 2) * 9999 / 262142: note that
-	 * the v1 default 1024 lands at 39, not at v2's default 100. */
+	/* crun's and runc's mapping: the ends and v1's default land on v2's
+	 * ends and default, and it never decreases. */
 	assert_int_equal(cfs_cg_shares_to_weight(2), 1);
-	assert_int_equal(cfs_cg_shares_to_weight(512), 20);
-	assert_int_equal(cfs_cg_shares_to_weight(1024), 39);
-	assert_int_equal(cfs_cg_shares_to_weight(2048), 79);
+	assert_int_equal(cfs_cg_shares_to_weight(1024), 100); /* default -> default */
+	assert_true(cfs_cg_shares_to_weight(512) < 100);
+	assert_true(cfs_cg_shares_to_weight(2048) > 100);
+	for (unsigned sh = 2; sh < 262144; sh += 97)
+		assert_true(cfs_cg_shares_to_weight(sh) <= cfs_cg_shares_to_weight(sh + 97));
 	assert_int_equal(cfs_cg_shares_to_weight(262144), 10000);
 }
 
@@ -921,7 +923,7 @@ static void v2_all_limits(void **state)
 	snprintf(d, sizeof(d), "%s/cfsnet/web", F.root);
 	assert_written(d, (const char *[]){
 		"cpuset.cpus", "1",
-		"cpu.weight", "39",
+		"cpu.weight", "100",
 		"cpu.max", "20000 100000",
 		"memory.max", "52428800",
 		"memory.swap.max", "52428800", /* 100m memory+swap - 50m */
