@@ -35,6 +35,7 @@ int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 int cmd_rootfs(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

@@ -83,6 +83,7 @@ int cmd_up(int argc, char **argv)
 		{ "no-bridge", no_argument, NULL, 'n' },
 		{ "ifname", required_argument, NULL, 'f' },
 		{ "mtu", required_argument, NULL, 'm' },
+		{ "net", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -102,6 +103,7 @@ int cmd_up(int argc, char **argv)
 		case 'n': o.no_bridge = true; break;
 		case 'f': o.ifname = optarg; break;
 		case 'm': mtu = optarg; break;
+		case 'N': o.net = optarg; break;
 		case 'h': fputs(cfs_usage_text, stdout); return 0;
 		}
 	}

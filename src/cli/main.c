@@ -19,6 +19,7 @@ static const struct {
 	{ "show", cmd_show },
 	{ "image", cmd_image },
 	{ "sandbox", cmd_sandbox },
+	{ "net", cmd_net },
 	{ "rootfs", cmd_rootfs },
 	{ "run", cmd_run },
 	{ "stop", cmd_stop },

@@ -7,7 +7,7 @@
 const char cfs_usage_text[] =
 	"usage: cfsnet COMMAND [ARGS]\n"
 	"\n"
-	"  up NAME [--ip ADDR/PREFIX] [--no-bridge] [--ifname IF] [--mtu N]\n"
+	"  up NAME [--ip ADDR/PREFIX] [--net NET] [--no-bridge] [--ifname IF] [--mtu N]\n"
 	"                      create network namespace NAME with a veth, address,\n"
 	"                      route and NAT (bridge mode unless --no-bridge)\n"
 	"  down NAME           remove all that `up NAME` made\n"
@@ -15,6 +15,9 @@ const char cfs_usage_text[] =
 	"                      run CMD inside NAME's network namespace\n"
 	"  ls [--json]         list containers\n"
 	"  show NAME [--json]  show one container\n"
+	"  net create NAME --subnet CIDR [--internal] [--mtu N]\n"
+	"  net rm NAME         a network by name (refused while in use)\n"
+	"  net ls [--json]     list networks\n"
 	"  sandbox [--wan] -- CMD [ARG...]\n"
 	"                      run CMD in a private world (own network, mount and pid\n"
 	"                      namespaces, /run, /etc/netns); --wan adds an outside world\n"

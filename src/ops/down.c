@@ -5,10 +5,7 @@
 #include "ops-internal.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../ns/ns.h"
 
@@ -37,19 +34,6 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 	return cfs_container_remove(st, name, err);
 }
 
-/* The state directories go when they are empty, so the host keeps nothing
- * of cfsnet's but the lock file. */
-static void prune_state_dirs(const struct cfs_state *st)
-{
-	static const char *const dirs[] = { "containers", "networks" };
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", st->dir, dirs[i]);
-		rmdir(path); /* fails harmlessly while not empty */
-	}
-}
-
 int cfs_down(const char *name, cfs_error_t *err)
 {
 	struct cfs_state st;
@@ -60,7 +44,7 @@ int cfs_down(const char *name, cfs_error_t *err)
 	if (cfs_state_open(&st, CFS_STATE_DIR, true, err) < 0)
 		return cfs_error_wrap(err, "down %s", name);
 	r = down_locked(&st, name, err);
-	prune_state_dirs(&st);
+	cfs_state_prune(&st);
 	cfs_state_close(&st);
 	return r < 0 ? cfs_error_wrap(err, "down %s", name) : 0;
 }

@@ -22,7 +22,8 @@
 #include "../ns/ns.h"
 
 /* The child: inside everything, then exec. Never returns. */
-__attribute__((noreturn)) static void exec_child(int pidfd, struct cfs_cgroup *cg,
+__attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
+						 struct cfs_cgroup *cg,
 						 char *const argv[], int sock)
 {
 	cfs_error_t err = { 0 };
@@ -43,12 +44,15 @@ __attribute__((noreturn)) static void exec_child(int pidfd, struct cfs_cgroup *c
 		cfs_fail(&err, errno, "joining the container's namespaces");
 		goto fail;
 	}
-	/* Joining the mount namespace put us at its root: the container's,
-	 * after its pivot_root. */
-	if (chdir("/") < 0) {
-		cfs_fail(&err, errno, "chdir /");
+	/* Joining the mount namespace put us at its root, which is not the
+	 * container's when cfsnet itself was started in a chroot: take PID
+	 * 1's root (opened before, through /proc/PID/root), as nsenter's
+	 * --root does. */
+	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		cfs_fail(&err, errno, "entering the container's root");
 		goto fail;
 	}
+	close(rootfd);
 	/* PID 1's oom_score_adj (--oom-score-adj) holds for us too. */
 	if (cfs_read_file("/proc/1/oom_score_adj", &adj, NULL, &err) == 0)
 		cfs_write_string("/proc/self/oom_score_adj", adj, &err);
@@ -71,6 +75,7 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 			     char *const argv[], int *status, cfs_error_t *err)
 {
 	cleanup_close int pidfd = -1;
+	cleanup_close int rootfd = -1;
 	cleanup_close int ownpid = -1;
 	struct cfs_cgroup *cg = NULL;
 	struct cfs_start_msg msg;
@@ -80,6 +85,14 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 	pid_t pid;
 
 	pidfd = cfs_pidfd_of(rec->pid, rec->start);
+	if (pidfd >= 0) {
+		char root[64];
+
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)rec->pid);
+		rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return cfs_fail(err, errno, "opening %s", root);
+	}
 	if (pidfd < 0)
 		return cfs_fail(err, 0, "the container's process is gone");
 	if (cfs_cg_open(CFS_CGROUP_ROOT, name, &cg, err) < 0)
@@ -105,7 +118,7 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 	pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
-		exec_child(pidfd, cg, argv, sp[1]);
+		exec_child(pidfd, rootfd, cg, argv, sp[1]);
 	}
 	setns(ownpid, CLONE_NEWPID);
 	if (pid < 0) {

@@ -398,6 +398,7 @@ int cfs_net_rm(const char *name, cfs_error_t *err)
 	}
 	r = cfs_net_remove(&st, &net, err);
 	cfs_network_free(&net);
+	cfs_state_prune(&st);
 out:
 	cfs_state_close(&st);
 	return r < 0 ? cfs_error_wrap(err, "net rm %s", name) : 0;

@@ -451,6 +451,17 @@ int cfs_state_open(struct cfs_state *st, const char *dir, bool lock,
 	return 0;
 }
 
+void cfs_state_prune(const struct cfs_state *st)
+{
+	static const char *const dirs[] = { "containers", "networks" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", st->dir, dirs[i]);
+		rmdir(path); /* fails harmlessly while not empty */
+	}
+}
+
 void cfs_state_close(struct cfs_state *st)
 {
 	if (st->lockfd >= 0)

@@ -84,6 +84,9 @@ struct cfs_state {
 int cfs_state_open(struct cfs_state *st, const char *dir, bool lock,
 		   cfs_error_t *err);
 void cfs_state_close(struct cfs_state *st);
+/* Removes the empty state directories (call with the lock held), so a host
+ * with no container and no network keeps nothing of cfsnet's but the lock. */
+void cfs_state_prune(const struct cfs_state *st);
 
 int cfs_container_load(struct cfs_state *st, const char *name,
 		       struct cfs_container *c, cfs_error_t *err);
