@@ -17,8 +17,9 @@
 
 static struct cfs_container sample_ct(void)
 {
-	struct cfs_container c = { 0 };
+	struct cfs_container c;
 
+	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "minimal");
 	strcpy(c.network, "default");
 	c.mode = CFS_MODE_BRIDGE;
@@ -50,6 +51,39 @@ static void container_round_trip(void **state)
 	assert_int_equal(cfs_container_parse(buf, &b, &err), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_int_equal(cfs_container_format(&a, buf, 20), -1);
+}
+
+
+static void container_attachments_and_routes(void **state)
+{
+	struct cfs_container a = sample_ct(), b;
+	char buf[8192];
+	cfs_error_t err = { 0 };
+
+	(void)state;
+	a.nattach = 2;
+	strcpy(a.attach[0].network, "lab");
+	strcpy(a.attach[0].ifname, "eth1");
+	strcpy(a.attach[0].host_veth, "cfs1-minimal");
+	cfs_cidr_parse("10.5.0.7/24", &a.attach[0].ip);
+	strcpy(a.attach[1].network, "10.6.0.0-24");
+	strcpy(a.attach[1].ifname, "eth2");
+	strcpy(a.attach[1].host_veth, "cfs2-minimal");
+	cfs_cidr_parse("10.6.0.2/24", &a.attach[1].ip);
+	a.nroutes = 1;
+	cfs_cidr_parse("10.9.0.0/16", &a.routes[0].dst);
+	a.routes[0].gw = 0x0a050001;
+	assert_true(cfs_container_format(&a, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "attach=lab eth1 cfs1-minimal 10.5.0.7/24\n"));
+	assert_non_null(strstr(buf, "route=10.9.0.0/16 10.5.0.1\n"));
+	assert_int_equal(cfs_container_parse(buf, &b, &err), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cfs_container_parse("attach=lab eth1\n", &b, &err), -1);
+	assert_non_null(strstr(err.msg, "bad attach"));
+	assert_int_equal(cfs_container_parse("route=10.9.0.0/16\n", &b, &err), -1);
+	assert_int_equal(cfs_container_parse("route=10.9.0.0/16 10.5.0.1 x\n", &b, &err), -1);
 }
 
 static void container_malformed(void **state)
@@ -211,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(container_round_trip),
+		cmocka_unit_test(container_attachments_and_routes),
 		cmocka_unit_test(container_malformed),
 		cmocka_unit_test(network_round_trip),
 		cmocka_unit_test_setup_teardown(files, setup_dir, teardown_dir),
