@@ -50,7 +50,30 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 	fputs(",\"host_master\":", f);
 	cli_json_str(f, v->kernel.host.master);
 	cli_proc_json(f, v->ct.name);
-	fputs("}", f);
+	/* From the state: the kernel's view of these is `exec NAME ip ...`. */
+	fputs(",\"attachments\":[", f);
+	for (size_t i = 0; i < v->ct.nattach; i++) {
+		const struct cfs_attach *a = &v->ct.attach[i];
+		char ip[CFS_CIDR_STRLEN];
+
+		cfs_cidr_format(&a->ip, ip);
+		fprintf(f, "%s{\"network\":", i ? "," : "");
+		cli_json_str(f, a->network);
+		fputs(",\"ifname\":", f);
+		cli_json_str(f, a->ifname);
+		fputs(",\"host_veth\":", f);
+		cli_json_str(f, a->host_veth);
+		fprintf(f, ",\"address\":\"%s\"}", ip);
+	}
+	fputs("],\"routes\":[", f);
+	for (size_t i = 0; i < v->ct.nroutes; i++) {
+		char d[CFS_CIDR_STRLEN], g[CFS_IP4_STRLEN];
+
+		cfs_cidr_format(&v->ct.routes[i].dst, d);
+		cfs_ip4_format(v->ct.routes[i].gw, g);
+		fprintf(f, "%s{\"dest\":\"%s\",\"via\":\"%s\"}", i ? "," : "", d, g);
+	}
+	fputs("]}", f);
 }
 
 static void print_view(const struct cfs_view *v)
@@ -73,6 +96,21 @@ static void print_view(const struct cfs_view *v)
 	else
 		printf("mtu:        -\n");
 	printf("state:      %s\n", view_state(v));
+	for (size_t i = 0; i < v->ct.nattach; i++) {
+		char ip[CFS_CIDR_STRLEN];
+
+		cfs_cidr_format(&v->ct.attach[i].ip, ip);
+		printf("attached:   %s %s on network %s, host veth %s\n",
+		       v->ct.attach[i].ifname, ip, v->ct.attach[i].network,
+		       v->ct.attach[i].host_veth);
+	}
+	for (size_t i = 0; i < v->ct.nroutes; i++) {
+		char d[CFS_CIDR_STRLEN], g[CFS_IP4_STRLEN];
+
+		cfs_cidr_format(&v->ct.routes[i].dst, d);
+		cfs_ip4_format(v->ct.routes[i].gw, g);
+		printf("route:      %s via %s\n", d, g);
+	}
 	cli_proc_show(stdout, v->ct.name);
 }
 

@@ -125,6 +125,10 @@ struct nlmsghdr *cfs_msg_addr4(void *buf, size_t len, int ifindex,
 struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
 				unsigned prefix, uint32_t gw, int oif);
 
+/* Deletes the route to dst/prefix (via gw when not 0). */
+struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
+				    unsigned prefix, uint32_t gw);
+
 /* Queue a request (sent by cfs_nl_flush). */
 int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
 		      cfs_error_t *err);
@@ -140,6 +144,8 @@ int cfs_nl_queue_addr4(struct cfs_nl *nl, int ifindex, const char *ifname,
 		       const struct cfs_cidr *addr, cfs_error_t *err);
 int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			uint32_t gw, int oif, cfs_error_t *err);
+int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
+			    uint32_t gw, int flags, cfs_error_t *err);
 
 /* ---- the read side, over libnl-route-3 ------------------------------- */
 

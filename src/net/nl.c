@@ -363,3 +363,15 @@ int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 	return nl_queue(nl, cfs_msg_route4(p, room, dst, prefix, gw, oif), 0, err,
 			"adding route to %s/%u", d, prefix);
 }
+
+int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
+			    uint32_t gw, int flags, cfs_error_t *err)
+{
+	char d[CFS_IP4_STRLEN];
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	cfs_ip4_format(dst, d);
+	return nl_queue(nl, cfs_msg_route4_del(p, room, dst, prefix, gw), flags,
+			err, "deleting route to %s/%u", d, prefix);
+}

@@ -212,3 +212,25 @@ struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
 		return NULL;
 	return nlh;
 }
+
+struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
+				    unsigned prefix, uint32_t gw)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint32_t ndst = htonl(dst), ngw = htonl(gw);
+
+	nlh = msg_start(buf, len, RTM_DELROUTE, REQ, sizeof(*rtm));
+	if (!nlh)
+		return NULL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = (unsigned char)prefix;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	/* NOWHERE: any scope matches, as `ip route del` asks. */
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	if ((prefix && !mnl_attr_put_check(nlh, len, RTA_DST, 4, &ndst)) ||
+	    (gw && !mnl_attr_put_check(nlh, len, RTA_GATEWAY, 4, &ngw)))
+		return NULL;
+	return nlh;
+}

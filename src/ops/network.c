@@ -131,6 +131,44 @@ int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 	return r;
 }
 
+/* Picks (or checks) an address of network net for container name and
+ * records the lease in net. */
+int cfs_net_lease(struct cfs_network *net, const char *name,
+			 const struct cfs_cidr *want, bool first_host,
+			 struct cfs_cidr *out, cfs_error_t *err)
+{
+	char ip[CFS_IP4_STRLEN];
+	uint32_t addr;
+
+	if (want) {
+		addr = want->addr;
+		for (size_t i = 0; i < net->nleases; i++)
+			if (net->leases[i].addr == addr) {
+				cfs_ip4_format(addr, ip);
+				return cfs_fail(err, 0, "address %s is taken by container %s",
+						ip, net->leases[i].name);
+			}
+	} else if (first_host) {
+		addr = cfs_cidr_gateway(&net->subnet) + 1;
+	} else {
+		uint32_t *used = calloc(net->nleases + 1, sizeof(*used));
+		int r;
+
+		if (!used)
+			return cfs_fail(err, ENOMEM, "allocating an address");
+		for (size_t i = 0; i < net->nleases; i++)
+			used[i] = net->leases[i].addr;
+		r = cfs_ipam_lowest_free(&net->subnet, used, net->nleases, &addr);
+		free(used);
+		if (r < 0)
+			return cfs_fail(err, 0, "network %s has no free address",
+					net->name);
+	}
+	out->addr = addr;
+	out->prefix = net->subnet.prefix;
+	return cfs_network_add_lease(net, addr, name, err);
+}
+
 /* ---- making a network --------------------------------------------------- */
 
 static void undo_bridge(void *arg)

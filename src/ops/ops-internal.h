@@ -48,6 +48,13 @@ void cfs_net_auto_name(const struct cfs_cidr *subnet, char *out, size_t len);
 int cfs_net_free_bridge(struct cfs_nl *nl, const struct cfs_network *nets,
 			size_t n, char out[IFNAMSIZ], cfs_error_t *err);
 
+/* Picks (want NULL: the lowest free, or with first_host the first host
+ * address) or checks (want: not taken) an address of net for container
+ * name, and records the lease in net. */
+int cfs_net_lease(struct cfs_network *net, const char *name,
+		  const struct cfs_cidr *want, bool first_host,
+		  struct cfs_cidr *out, cfs_error_t *err);
+
 /* Rules for nets[0..n) plus extra (may be NULL). */
 int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		     const struct cfs_network *extra, cfs_error_t *err);

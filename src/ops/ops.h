@@ -53,6 +53,19 @@ int cfs_net_create(const struct cfs_net_opts *o, cfs_error_t *err);
 int cfs_net_rm(const char *name, cfs_error_t *err);
 int cfs_net_list(struct cfs_network **nets, size_t *n, cfs_error_t *err);
 
+/* `cfsnet connect NAME NET [--ip A/P]`: NAME gets its next ethK on NET's
+ * bridge, with an address of NET (ip NULL: the lowest free) and no route
+ * but the subnet's. `disconnect` removes it again (not the first network:
+ * that is `down`'s). */
+int cfs_connect(const char *name, const char *netname, const struct cfs_cidr *ip,
+		struct cfs_attach *out, cfs_error_t *err);
+int cfs_disconnect(const char *name, const char *netname, cfs_error_t *err);
+/* `cfsnet route add|del NAME DEST [via GW]`: a static route inside NAME; GW
+ * must be in one of its subnets. Adding the same route again is a no-op;
+ * gw 0 on del matches any gateway. */
+int cfs_route(const char *name, bool add, const struct cfs_cidr *dst,
+	      uint32_t gw, cfs_error_t *err);
+
 /* Brings NAME up (see README). *created tells whether anything was made
  * (false: an identical container already existed). *out describes it. */
 int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,

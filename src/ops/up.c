@@ -116,44 +116,6 @@ static int choose_network(struct up_ctx *c, cfs_error_t *err)
 	return 0;
 }
 
-/* Picks (or checks) an address of network net for container name and
- * records the lease in net. */
-static int lease_address(struct cfs_network *net, const char *name,
-			 const struct cfs_cidr *want, bool first_host,
-			 struct cfs_cidr *out, cfs_error_t *err)
-{
-	char ip[CFS_IP4_STRLEN];
-	uint32_t addr;
-
-	if (want) {
-		addr = want->addr;
-		for (size_t i = 0; i < net->nleases; i++)
-			if (net->leases[i].addr == addr) {
-				cfs_ip4_format(addr, ip);
-				return cfs_fail(err, 0, "address %s is taken by container %s",
-						ip, net->leases[i].name);
-			}
-	} else if (first_host) {
-		addr = cfs_cidr_gateway(&net->subnet) + 1;
-	} else {
-		uint32_t *used = calloc(net->nleases + 1, sizeof(*used));
-		int r;
-
-		if (!used)
-			return cfs_fail(err, ENOMEM, "allocating an address");
-		for (size_t i = 0; i < net->nleases; i++)
-			used[i] = net->leases[i].addr;
-		r = cfs_ipam_lowest_free(&net->subnet, used, net->nleases, &addr);
-		free(used);
-		if (r < 0)
-			return cfs_fail(err, 0, "network %s has no free address",
-					net->name);
-	}
-	out->addr = addr;
-	out->prefix = net->subnet.prefix;
-	return cfs_network_add_lease(net, addr, name, err);
-}
-
 /* Long names share a hashed host veth name: make sure no other container
  * already has it (short names map one-to-one). */
 static int check_host_veth_free(struct up_ctx *c, cfs_error_t *err)
@@ -210,7 +172,7 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 		return cfs_fail(err, 0, "--net and --no-bridge exclude each other");
 	if (cfs_network_load_all(&c->st, &c->n.nets, &c->n.nnets, err) < 0 ||
 	    choose_network(c, err) < 0 ||
-	    lease_address(&c->n.net, o->name, o->has_ip ? &o->ip : NULL,
+	    cfs_net_lease(&c->n.net, o->name, o->has_ip ? &o->ip : NULL,
 			  o->no_bridge, &c->ct.ip, err) < 0)
 		return -1;
 
