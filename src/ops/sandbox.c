@@ -196,15 +196,22 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 				   SIGUSR2 };
 	struct sigaction sa = { .sa_handler = forward_to_init };
 	cleanup_nl struct cfs_nl *nl = NULL;
+	cleanup_close int ownpid = -1;
 	pid_t pid;
 	int st;
 
 	*status = 1;
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) < 0)
-		return cfs_fail(err, errno, "sandbox: creating namespaces");
-	/* The first child is PID 1 of the new pid namespace; it does the
-	 * mounts (its /proc must be of the new pid namespace) and then acts
-	 * as init. */
+	/* Only the pid namespace is entered here (it takes effect for the
+	 * child): the caller itself stays in the host's network and mount
+	 * namespaces, where its own /proc still describes it. */
+	ownpid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (ownpid < 0)
+		return cfs_fail(err, errno, "sandbox: opening /proc/self/ns/pid");
+	if (unshare(CLONE_NEWPID) < 0)
+		return cfs_fail(err, errno, "sandbox: creating a pid namespace");
+	/* The child is PID 1 of the new pid namespace; it makes the network
+	 * and mount namespaces and the mounts (its /proc must be of the new
+	 * pid namespace) and then acts as init. */
 	pid = fork();
 	if (pid < 0)
 		return cfs_fail(err, errno, "sandbox: fork");
@@ -214,6 +221,11 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 		/* Die with the parent, so a killed `cfsnet sandbox` does not
 		 * leave the world running. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
+			fprintf(stderr, "cfsnet: sandbox: creating namespaces: %s\n",
+				strerror(errno));
+			_exit(1);
+		}
 		if (private_mounts(&e) < 0 || cfs_nl_open(&nl, &e) < 0 ||
 		    lo_up(nl, &e) < 0 || cfs_nl_flush(nl, &e) < 0 ||
 		    (wan && make_wan(nl, &e) < 0)) {
@@ -224,6 +236,11 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 		nl = NULL;
 		_exit(sandbox_init(argv));
 	}
+	/* Our later children (none here, but a sanitizer's helper thread at
+	 * exit is one) belong in our own pid namespace, not in the sandbox's,
+	 * which refuses new members once its init has gone. */
+	if (setns(ownpid, CLONE_NEWPID) < 0)
+		return cfs_fail(err, errno, "sandbox: leaving the pid namespace");
 	/* Signals aimed at us go to the sandbox's init, which passes them on. */
 	init_pid = pid;
 	sigemptyset(&sa.sa_mask);
