@@ -122,6 +122,13 @@ fi
 work=$(mktemp -d /tmp/cfsnet-it.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# Control groups are the one thing of cfsnet's a test world does not take
+# with it (they are global): remember which exist now, so groups a failing
+# test left behind can be found, reported and removed at the end, and groups
+# that were there before are never touched.
+cfs_cgroups() { find /sys/fs/cgroup/*/cfsnet /sys/fs/cgroup/cfsnet -depth -mindepth 0 -type d 2>/dev/null | sort; }
+cfs_cgroups >"$work/cgroups.before"
+
 # run_one I: runs tests[I] in its world; leaves $work/I.{log,reason,rc}.
 run_one() {
 	local i=$1 t=${tests[$1]} rc=0
@@ -181,6 +188,16 @@ while ((next_report < ${#tests[@]})) && [[ -e $work/$next_report.rc ]]; do
 	report "$next_report"
 	next_report=$((next_report + 1))
 done
+
+# Groups that were not there before: left by a test (its processes are gone
+# with its world). Deepest first, so each directory is empty when removed.
+leaked=$(comm -13 "$work/cgroups.before" <(cfs_cgroups) | sort -r)
+if [[ -n $leaked ]]; then
+	echo "FAIL cgroups left behind by the tests (removed now):"
+	sed 's/^/    /' <<<"$leaked"
+	while read -r d; do rmdir "$d" 2>/dev/null || true; done <<<"$leaked"
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
