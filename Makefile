@@ -15,8 +15,11 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables libarchive
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libarchive)
+# libarchive is loaded at run time by src/rootfs/image.c (dlopen), so its
+# heavy dependencies do not slow every command; the unit tests link it.
+ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
 PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lm
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka)
@@ -57,7 +60,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcfsnet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcfsnet.a $(PC_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcfsnet.a $(PC_LIBS) $(ARCHIVE_LIBS) $(CMOCKA_LIBS)
 
 fault:
 	$(MAKE) BUILD=$(FAULT_BUILD) EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DCFS_FAULT_INJECTION" $(FAULT_BUILD)/cfsnet

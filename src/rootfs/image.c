@@ -17,6 +17,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +38,155 @@
 /* Every number in a newc header is 8 hex digits. */
 #define NEWC_MAX 0xffffffffLL
 #define TEMP_PREFIX ".cfsnet-unpack."
+
+/* ---- libarchive, loaded when first needed -------------------------------- */
+
+/* libarchive pulls in ICU, libxml2 and libstdc++: linked into cfsnet it
+ * would cost every command (up, down, ...) about 3 ms of start-up. It is
+ * loaded here instead, the first time an image is packed or unpacked. The
+ * names below are then calls through the table, so the code reads as plain
+ * libarchive. */
+#define CFS_ARCHIVE_SONAME "libarchive.so.13"
+#define CFS_ARCHIVE_FUNCS(X) \
+	X(archive_entry_copy_hardlink) \
+	X(archive_entry_copy_pathname) \
+	X(archive_entry_copy_sourcepath) \
+	X(archive_entry_copy_stat) \
+	X(archive_entry_copy_symlink) \
+	X(archive_entry_filetype) \
+	X(archive_entry_free) \
+	X(archive_entry_gid) \
+	X(archive_entry_hardlink) \
+	X(archive_entry_ino64) \
+	X(archive_entry_linkify) \
+	X(archive_entry_linkresolver_free) \
+	X(archive_entry_linkresolver_new) \
+	X(archive_entry_linkresolver_set_strategy) \
+	X(archive_entry_mtime) \
+	X(archive_entry_mtime_nsec) \
+	X(archive_entry_new) \
+	X(archive_entry_pathname) \
+	X(archive_entry_perm) \
+	X(archive_entry_set_dev) \
+	X(archive_entry_set_ino) \
+	X(archive_entry_set_nlink) \
+	X(archive_entry_set_size) \
+	X(archive_entry_size) \
+	X(archive_entry_sourcepath) \
+	X(archive_entry_uid) \
+	X(archive_errno) \
+	X(archive_error_string) \
+	X(archive_read_data_block) \
+	X(archive_read_free) \
+	X(archive_read_new) \
+	X(archive_read_next_header) \
+	X(archive_read_open_fd) \
+	X(archive_read_support_filter_bzip2) \
+	X(archive_read_support_filter_gzip) \
+	X(archive_read_support_filter_xz) \
+	X(archive_read_support_filter_zstd) \
+	X(archive_read_support_format_cpio) \
+	X(archive_write_add_filter_bzip2) \
+	X(archive_write_add_filter_gzip) \
+	X(archive_write_add_filter_none) \
+	X(archive_write_add_filter_xz) \
+	X(archive_write_add_filter_zstd) \
+	X(archive_write_close) \
+	X(archive_write_data) \
+	X(archive_write_data_block) \
+	X(archive_write_disk_new) \
+	X(archive_write_disk_set_options) \
+	X(archive_write_finish_entry) \
+	X(archive_write_free) \
+	X(archive_write_header) \
+	X(archive_write_new) \
+	X(archive_write_open_fd) \
+	X(archive_write_set_bytes_in_last_block) \
+	X(archive_write_set_format_cpio_newc)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	CFS_ARCHIVE_FUNCS(X)
+#undef X
+} cfs_la;
+
+static int archive_load(cfs_error_t *err)
+{
+	static bool loaded;
+	void *h;
+
+	if (loaded)
+		return 0;
+	h = dlopen(CFS_ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		h = dlopen("libarchive.so", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return cfs_fail(err, 0, "loading libarchive (package libarchive13): %s",
+				dlerror());
+#define X(f)                                                                 \
+	if (!(*(void **)&cfs_la.f = dlsym(h, #f)))                           \
+		return cfs_fail(err, 0, "loading libarchive: no symbol %s", #f);
+	CFS_ARCHIVE_FUNCS(X)
+#undef X
+	loaded = true;
+	return 0;
+}
+
+#define archive_entry_copy_hardlink (*cfs_la.archive_entry_copy_hardlink)
+#define archive_entry_copy_pathname (*cfs_la.archive_entry_copy_pathname)
+#define archive_entry_copy_sourcepath (*cfs_la.archive_entry_copy_sourcepath)
+#define archive_entry_copy_stat (*cfs_la.archive_entry_copy_stat)
+#define archive_entry_copy_symlink (*cfs_la.archive_entry_copy_symlink)
+#define archive_entry_filetype (*cfs_la.archive_entry_filetype)
+#define archive_entry_free (*cfs_la.archive_entry_free)
+#define archive_entry_gid (*cfs_la.archive_entry_gid)
+#define archive_entry_hardlink (*cfs_la.archive_entry_hardlink)
+#define archive_entry_ino64 (*cfs_la.archive_entry_ino64)
+#define archive_entry_linkify (*cfs_la.archive_entry_linkify)
+#define archive_entry_linkresolver_free (*cfs_la.archive_entry_linkresolver_free)
+#define archive_entry_linkresolver_new (*cfs_la.archive_entry_linkresolver_new)
+#define archive_entry_linkresolver_set_strategy (*cfs_la.archive_entry_linkresolver_set_strategy)
+#define archive_entry_mtime (*cfs_la.archive_entry_mtime)
+#define archive_entry_mtime_nsec (*cfs_la.archive_entry_mtime_nsec)
+#define archive_entry_new (*cfs_la.archive_entry_new)
+#define archive_entry_pathname (*cfs_la.archive_entry_pathname)
+#define archive_entry_perm (*cfs_la.archive_entry_perm)
+#define archive_entry_set_dev (*cfs_la.archive_entry_set_dev)
+#define archive_entry_set_ino (*cfs_la.archive_entry_set_ino)
+#define archive_entry_set_nlink (*cfs_la.archive_entry_set_nlink)
+#define archive_entry_set_size (*cfs_la.archive_entry_set_size)
+#define archive_entry_size (*cfs_la.archive_entry_size)
+#define archive_entry_sourcepath (*cfs_la.archive_entry_sourcepath)
+#define archive_entry_uid (*cfs_la.archive_entry_uid)
+#define archive_errno (*cfs_la.archive_errno)
+#define archive_error_string (*cfs_la.archive_error_string)
+#define archive_read_data_block (*cfs_la.archive_read_data_block)
+#define archive_read_free (*cfs_la.archive_read_free)
+#define archive_read_new (*cfs_la.archive_read_new)
+#define archive_read_next_header (*cfs_la.archive_read_next_header)
+#define archive_read_open_fd (*cfs_la.archive_read_open_fd)
+#define archive_read_support_filter_bzip2 (*cfs_la.archive_read_support_filter_bzip2)
+#define archive_read_support_filter_gzip (*cfs_la.archive_read_support_filter_gzip)
+#define archive_read_support_filter_xz (*cfs_la.archive_read_support_filter_xz)
+#define archive_read_support_filter_zstd (*cfs_la.archive_read_support_filter_zstd)
+#define archive_read_support_format_cpio (*cfs_la.archive_read_support_format_cpio)
+#define archive_write_add_filter_bzip2 (*cfs_la.archive_write_add_filter_bzip2)
+#define archive_write_add_filter_gzip (*cfs_la.archive_write_add_filter_gzip)
+#define archive_write_add_filter_none (*cfs_la.archive_write_add_filter_none)
+#define archive_write_add_filter_xz (*cfs_la.archive_write_add_filter_xz)
+#define archive_write_add_filter_zstd (*cfs_la.archive_write_add_filter_zstd)
+#define archive_write_close (*cfs_la.archive_write_close)
+#define archive_write_data (*cfs_la.archive_write_data)
+#define archive_write_data_block (*cfs_la.archive_write_data_block)
+#define archive_write_disk_new (*cfs_la.archive_write_disk_new)
+#define archive_write_disk_set_options (*cfs_la.archive_write_disk_set_options)
+#define archive_write_finish_entry (*cfs_la.archive_write_finish_entry)
+#define archive_write_free (*cfs_la.archive_write_free)
+#define archive_write_header (*cfs_la.archive_write_header)
+#define archive_write_new (*cfs_la.archive_write_new)
+#define archive_write_open_fd (*cfs_la.archive_write_open_fd)
+#define archive_write_set_bytes_in_last_block (*cfs_la.archive_write_set_bytes_in_last_block)
+#define archive_write_set_format_cpio_newc (*cfs_la.archive_write_set_format_cpio_newc)
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -116,9 +266,12 @@ static int add_write_filter(struct archive *a, enum cfs_image_comp c)
  * still writes the format, so it counts as supported. */
 bool cfs_image_comp_supported(enum cfs_image_comp c)
 {
-	struct archive *a = archive_write_new();
+	struct archive *a;
 	int r;
 
+	if (archive_load(NULL) < 0)
+		return false;
+	a = archive_write_new();
 	if (!a)
 		return false;
 	r = add_write_filter(a, c);
@@ -688,6 +841,9 @@ int cfs_image_pack(const char *dir, const char *file, struct cfs_image_stats *st
 	struct packer p = { .err = err, .rootfd = -1 };
 	cleanup_close int rootfd = -1;
 	cleanup_close int fd = -1;
+
+	if (archive_load(err) < 0)
+		return -1;
 	char tmp[PATH_MAX];
 	struct stat st;
 	int r = -1;
@@ -1205,6 +1361,8 @@ int cfs_image_unpack(const char *file, const char *dir, struct cfs_image_stats *
 	struct stat st, dst;
 	int at, r = -1;
 
+	if (archive_load(err) < 0)
+		return -1;
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	infd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
