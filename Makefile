@@ -7,6 +7,7 @@
 #   make valgrind     unit tests under valgrind (zero errors, zero leaks)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make demo         the walkthrough, end to end, in a private world
+#   make scenarios    the topologies in scenarios/, each in a cfsnet sandbox (root)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -43,7 +44,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # step) is a separate tree: the product binary never contains the hook.
 FAULT_BUILD := $(BUILD)/fault
 
-.PHONY: all test unit integration asan valgrind install uninstall clean demo fault
+.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios
 
 all: $(BUILD)/cfsnet
 
@@ -85,6 +86,9 @@ valgrind: $(UNIT_BIN)
 
 demo: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/demo.sh
+
+scenarios: all
+	CFSNET=$(abspath $(BUILD)/cfsnet) bash scenarios/run.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet
