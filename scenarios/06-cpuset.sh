@@ -37,10 +37,11 @@ ONE=${cpus[0]}
 TWO=${cpus[0]},${cpus[1]}
 ((cpus[1] != cpus[0] + 1)) || TWO=${cpus[0]}-${cpus[1]}
 
-NAME=sc06-$(sc_suffix) # cgroups are global: a name no other run uses
+NAME=sc06-$(sc_suffix)
+CG=$(sc_cgroup "$NAME") # its cgroup: cgroups are global, named after the sandbox
 # `run` removes its cgroup when the job ends; should this script be stopped
 # half-way, remove what is left (rmdir: only an empty group goes).
-trap 'rmdir /sys/fs/cgroup/*/cfsnet/"$NAME" /sys/fs/cgroup/cfsnet/"$NAME" 2>/dev/null; true' EXIT
+trap 'rmdir /sys/fs/cgroup/*/cfsnet/"$CG" /sys/fs/cgroup/cfsnet/"$CG" 2>/dev/null; true' EXIT
 
 say "a busybox root"
 ROOT=$(mktemp -d /run/sc06.XXXXXX) # /run is the sandbox's own tmpfs
@@ -94,7 +95,7 @@ awk -v r="$ratio" -v m="$MIN_RATIO" 'BEGIN {exit !(r >= m)}' ||
 pass "pinned to one CPU it is slower: ratio $ratio >= $MIN_RATIO"
 
 say "nothing left"
-check "no cgroup $NAME left" sh -c "! ls -d /sys/fs/cgroup/*/cfsnet/$NAME /sys/fs/cgroup/cfsnet/$NAME 2>/dev/null"
+check "no cgroup $NAME left" sh -c "! ls -d /sys/fs/cgroup/*/cfsnet/$CG /sys/fs/cgroup/cfsnet/$CG 2>/dev/null"
 rm -rf "$ROOT"
 
 scenario_end

@@ -16,12 +16,13 @@ set -u
 source "$(dirname "$0")/lib.sh"
 scenario_begin "$@"
 
-NAME=sc07-$(sc_suffix) # cgroups are global: a name no other run uses
+NAME=sc07-$(sc_suffix)
+CG=$(sc_cgroup "$NAME") # its cgroup: cgroups are global, named after the sandbox
 DD=(dd if=/dev/zero of=/dev/null bs=200M count=1)
 DDS="dd bs=200M" # for the check lines
 cleanup() {
 	cfs stop "$NAME" --timeout 1 >/dev/null 2>&1
-	rmdir /sys/fs/cgroup/*/cfsnet/"$NAME" /sys/fs/cgroup/cfsnet/"$NAME" 2>/dev/null
+	rmdir /sys/fs/cgroup/*/cfsnet/"$CG" /sys/fs/cgroup/cfsnet/"$CG" 2>/dev/null
 	true
 }
 trap cleanup EXIT
@@ -30,7 +31,7 @@ stats_key() { cfs stats "$NAME" --json | sed -n "s/.*\"$1\":\\([^,}]*\\).*/\\1/p
 # cg_file FILE: the container's cgroup file (v1 memory hierarchy, else v2).
 cg_file() {
 	local f
-	for f in /sys/fs/cgroup/memory/cfsnet/"$NAME"/"$1" /sys/fs/cgroup/cfsnet/"$NAME"/"$1"; do
+	for f in /sys/fs/cgroup/memory/cfsnet/"$CG"/"$1" /sys/fs/cgroup/cfsnet/"$CG"/"$1"; do
 		[[ -e $f ]] && { cat "$f"; return; }
 	done
 	echo "(no $1)"
@@ -54,7 +55,7 @@ if ! out=$(cfs run "$NAME" --rootfs "$ROOT" "${LIMIT[@]}" --detach -- sleep 120 
 fi
 pass "run ${LIMIT[*]} --detach -- sleep 120"
 check_eq "stats: memory_limit 52428800 (50 MiB)" 52428800 "$(stats_key memory_limit)"
-if [[ -d /sys/fs/cgroup/memory/cfsnet/$NAME ]]; then
+if [[ -d /sys/fs/cgroup/memory/cfsnet/$CG ]]; then
 	check_eq "cgroup v1: memory.limit_in_bytes" 52428800 "$(cg_file memory.limit_in_bytes)"
 	[[ ${LIMIT[*]} != *swappiness* ]] ||
 		check_eq "cgroup v1: memory.swappiness" 0 "$(cg_file memory.swappiness)"
@@ -85,7 +86,7 @@ check_eq "run (no limit) -- $DDS: exit 0" 0 "$rc"
 pass "dd copied its 200 MB block"
 
 say "nothing left"
-check "no cgroup $NAME left" sh -c "! ls -d /sys/fs/cgroup/*/cfsnet/$NAME /sys/fs/cgroup/cfsnet/$NAME 2>/dev/null"
+check "no cgroup $NAME left" sh -c "! ls -d /sys/fs/cgroup/*/cfsnet/$CG /sys/fs/cgroup/cfsnet/$CG 2>/dev/null"
 check_eq "ls lists no container" 1 "$(cfs ls | wc -l | tr -d ' ')"
 rm -rf "$ROOT"
 

@@ -163,3 +163,10 @@ addr_of() {
 sc_suffix() {
 	od -An -N3 -tx1 /dev/urandom | tr -d ' \n'
 }
+
+# sc_cgroup NAME: the cgroup name of container NAME in this sandbox. Cgroups
+# are one tree for the whole machine, so cfsnet names a sandboxed
+# container's group NAME@ID, ID being the sandbox's (in its private /run).
+sc_cgroup() {
+	printf '%s@%s\n' "$1" "$(cat /run/.cfsnet-sandbox/id)"
+}

@@ -80,6 +80,8 @@ extern const struct cfs_cg_ops cfs_cg_v2_ops;
 int cfs_cg_create_with(enum cfs_cg_version v, const char *root,
 		       const char *name, const struct cfs_cg_limits *lim,
 		       struct cfs_cgroup **out, cfs_error_t *err);
+int cfs_cg_list_with(enum cfs_cg_version v, const char *root, char ***names,
+		     size_t *n, cfs_error_t *err);
 int cfs_cg_open_with(enum cfs_cg_version v, const char *root,
 		     const char *name, struct cfs_cgroup **out,
 		     cfs_error_t *err);

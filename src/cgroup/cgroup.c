@@ -7,6 +7,7 @@
 #include "cgroup-internal.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -460,6 +461,94 @@ int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 	if (cfs_cg_detect(root, &v, err) < 0)
 		return -1;
 	return cfs_cg_open_with(v, root, name, out, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the subdirectory names of dir to *names (a missing dir adds none). */
+static int list_groups(const char *dir, char ***names, size_t *n, size_t *cap,
+		       cfs_error_t *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : cfs_fail(err, errno, "listing %s", dir);
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
+		    !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			char **nv = realloc(*names, nc * sizeof(*nv));
+
+			if (!nv)
+				goto nomem;
+			*names = nv;
+			*cap = nc;
+		}
+		if (!((*names)[*n] = strdup(de->d_name)))
+			goto nomem;
+		(*n)++;
+	}
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		return cfs_fail(err, e, "listing %s", dir);
+	}
+	closedir(d);
+	return 0;
+nomem:
+	closedir(d);
+	return cfs_fail(err, ENOMEM, "listing %s", dir);
+}
+
+int cfs_cg_list_with(enum cfs_cg_version v, const char *root, char ***names,
+		     size_t *n, cfs_error_t *err)
+{
+	struct cfs_cgroup *cg = NULL;
+	char **v_names = NULL;
+	size_t cnt = 0, cap = 0, out = 0;
+
+	*names = NULL;
+	*n = 0;
+	/* A handle for any name lays out the parents in every hierarchy. */
+	if (new_handle(v, root, "x", &cg, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		if (list_groups(cg->dirs[i].parent, &v_names, &cnt, &cap, err) < 0) {
+			cfs_cg_free(cg);
+			for (size_t j = 0; j < cnt; j++)
+				free(v_names[j]);
+			free(v_names);
+			return -1;
+		}
+	}
+	cfs_cg_free(cg);
+	if (cnt)
+		qsort(v_names, cnt, sizeof(*v_names), cmp_str);
+	for (size_t i = 0; i < cnt; i++) {
+		if (out && !strcmp(v_names[out - 1], v_names[i]))
+			free(v_names[i]);
+		else
+			v_names[out++] = v_names[i];
+	}
+	*names = v_names;
+	*n = out;
+	return 0;
+}
+
+int cfs_cg_list(const char *root, char ***names, size_t *n, cfs_error_t *err)
+{
+	enum cfs_cg_version v;
+
+	if (cfs_cg_detect(root, &v, err) < 0)
+		return -1;
+	return cfs_cg_list_with(v, root, names, n, err);
 }
 
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err)

@@ -72,6 +72,9 @@ int cfs_cg_create(const char *root, const char *name,
 /* Opens the existing group of container name (errnum ENOENT if none). */
 int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 		cfs_error_t *err);
+/* The names of all groups under cfsnet's parent group, in any hierarchy,
+ * sorted and without duplicates (none: *n = 0). Free each and the array. */
+int cfs_cg_list(const char *root, char ***names, size_t *n, cfs_error_t *err);
 /* Moves pid into the group (every hierarchy on v1). */
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,

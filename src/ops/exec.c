@@ -4,6 +4,7 @@
  * by `up` only, it runs in the network namespace, as `ip netns exec`
  * would run it. */
 #define _GNU_SOURCE
+#include "ops-internal.h"
 #include "run-internal.h"
 
 #include <errno.h>
@@ -95,7 +96,7 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 	}
 	if (pidfd < 0)
 		return cfs_fail(err, 0, "the container's process is gone");
-	if (cfs_cg_open(CFS_CGROUP_ROOT, name, &cg, err) < 0)
+	if (cfs_ct_cg_open(name, &cg, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		cfs_cg_free(cg);

@@ -88,6 +88,25 @@ static inline bool cfs_ipv6_capable_mtu(unsigned mtu)
 	return mtu == 0 || mtu >= 1280;
 }
 
+/* ---- worlds (world.c) ---- */
+
+/* A sandbox (or a test world) writes its id here, in its private /run. */
+#define CFS_WORLD_FILE "/run/.cfsnet-sandbox/id"
+#define CFS_WORLD_ID_MAX 32
+#define CFS_CT_CGROUP_MAX 64  /* NAME (15) + '@' + id (32) + NUL fits */
+
+bool cfs_world_id_valid(const char *id);
+/* The cgroup of container name in this world: NAME on the host, NAME@ID
+ * inside a sandbox (cgroups are one tree for the whole machine). */
+int cfs_ct_cgroup_name(const char *name, char out[CFS_CT_CGROUP_MAX],
+		       cfs_error_t *err);
+int cfs_ct_cg_open(const char *name, struct cfs_cgroup **out, cfs_error_t *err);
+int cfs_ct_cg_create(const char *name, const struct cfs_cg_limits *lim,
+		     struct cfs_cgroup **out, cfs_error_t *err);
+/* Kills and removes every container cgroup of world id (NAME@id): what a
+ * sandbox that has ended leaves. */
+int cfs_world_cgroups_remove(const char *id, cfs_error_t *err);
+
 /* Interface names of a container's further networks. */
 void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ]);
 

@@ -181,7 +181,7 @@ static int run_cleanup(const char *name, struct cfs_cgroup *cg,
 		return -1;
 	if (!got)
 		return 0;
-	if (!cg && cfs_cg_open(CFS_CGROUP_ROOT, name, &own, &e2) == 0)
+	if (!cg && cfs_ct_cg_open(name, &own, &e2) == 0)
 		cg = own;
 	if (cg) {
 		if (st && cfs_cg_stats(cg, st, &e2) == 0 && have_stats)
@@ -304,7 +304,7 @@ static int step_cgroup(struct run_ctx *c, cfs_error_t *err)
 {
 	const char *name = c->o->name;
 
-	if (cfs_cg_create(CFS_CGROUP_ROOT, name, &c->o->limits, &c->cg, err) < 0) {
+	if (cfs_ct_cg_create(name, &c->o->limits, &c->cg, err) < 0) {
 		struct cfs_cgroup *stale = NULL;
 		cfs_error_t e2 = { 0 };
 
@@ -312,7 +312,7 @@ static int step_cgroup(struct run_ctx *c, cfs_error_t *err)
 			return -1;
 		/* Left by a run that died uncleaned; the name is ours (we
 		 * hold its record), so an empty group can go. */
-		if (cfs_cg_open(CFS_CGROUP_ROOT, name, &stale, &e2) < 0 ||
+		if (cfs_ct_cg_open(name, &stale, &e2) < 0 ||
 		    cfs_cg_destroy(stale, &e2) < 0) {
 			cfs_cg_free(stale);
 			return cfs_fail(err, e2.errnum, "a cgroup of container %s exists (%s)",
@@ -320,7 +320,7 @@ static int step_cgroup(struct run_ctx *c, cfs_error_t *err)
 		}
 		cfs_cg_free(stale);
 		cfs_error_clear(err);
-		if (cfs_cg_create(CFS_CGROUP_ROOT, name, &c->o->limits, &c->cg, err) < 0)
+		if (cfs_ct_cg_create(name, &c->o->limits, &c->cg, err) < 0)
 			return -1;
 	}
 	cfs_undo_push(&c->undo, undo_cgroup, c);
@@ -688,7 +688,7 @@ int cfs_stats(const char *name, struct cfs_cg_stats *st, cfs_error_t *err)
 
 	if (cfs_check_name(name, err) < 0)
 		return cfs_error_wrap(err, "stats %s", name);
-	if (cfs_cg_open(CFS_CGROUP_ROOT, name, &cg, err) < 0) {
+	if (cfs_ct_cg_open(name, &cg, err) < 0) {
 		if (err->errnum == ENOENT)
 			cfs_fail(err, 0, container_state_exists(name) ?
 				 "container has no process (made by up)" :

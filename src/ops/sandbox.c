@@ -7,10 +7,11 @@
  * NAT. Used by the project's own tests and scenarios, and by users to wrap
  * their test suites. */
 #define _GNU_SOURCE
-#include "ops.h"
+#include "ops-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +57,17 @@ static int private_etc_netns(cfs_error_t *err)
 	if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
 		return cfs_fail(err, errno, "creating /etc/netns");
 	return 0;
+}
+
+/* The world's id, for the names of its containers' cgroups (world.c). */
+static int write_world_id(const char *id, cfs_error_t *err)
+{
+	char line[CFS_WORLD_ID_MAX + 2];
+
+	snprintf(line, sizeof(line), "%s\n", id);
+	if (cfs_mkdir("/run/.cfsnet-sandbox", 0700, err) < 0)
+		return -1;
+	return cfs_write_file_atomic(CFS_WORLD_FILE, line, strlen(line), err);
 }
 
 static int private_mounts(cfs_error_t *err)
@@ -197,10 +210,15 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 	struct sigaction sa = { .sa_handler = forward_to_init };
 	cleanup_nl struct cfs_nl *nl = NULL;
 	cleanup_close int ownpid = -1;
+	char world[CFS_WORLD_ID_MAX + 1];
+	uint64_t rnd;
 	pid_t pid;
 	int st;
 
 	*status = 1;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return cfs_fail(err, errno, "sandbox: getrandom");
+	snprintf(world, sizeof(world), "sbx%016" PRIx64, rnd);
 	/* Only the pid namespace is entered here (it takes effect for the
 	 * child): the caller itself stays in the host's network and mount
 	 * namespaces, where its own /proc still describes it. */
@@ -226,7 +244,8 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 				strerror(errno));
 			_exit(1);
 		}
-		if (private_mounts(&e) < 0 || cfs_nl_open(&nl, &e) < 0 ||
+		if (private_mounts(&e) < 0 || write_world_id(world, &e) < 0 ||
+		    cfs_nl_open(&nl, &e) < 0 ||
 		    lo_up(nl, &e) < 0 || cfs_nl_flush(nl, &e) < 0 ||
 		    (wan && make_wan(nl, &e) < 0)) {
 			fprintf(stderr, "cfsnet: sandbox: %s\n", e.msg);
@@ -251,5 +270,10 @@ int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err)
 			return cfs_fail(err, errno, "sandbox: waiting");
 	}
 	*status = exit_status(st);
+	/* The world's pid namespace is gone with its init, and with it every
+	 * process in there; their cgroups are not (cgroups are machine-wide):
+	 * remove what containers left in them. */
+	if (cfs_world_cgroups_remove(world, err) < 0)
+		return cfs_error_wrap(err, "sandbox: removing its containers' cgroups");
 	return 0;
 }

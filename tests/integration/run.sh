@@ -34,6 +34,10 @@ if [[ ${1:-} == --inner ]]; then
 	}
 	mount --make-rprivate / || setup_fail "mount --make-rprivate /"
 	mount -t tmpfs -o mode=0755 tmpfs /run || setup_fail "tmpfs on /run"
+	# The world's id, as `cfsnet sandbox` writes it: the cgroups of its
+	# containers are named NAME@ID, so worlds side by side never share one.
+	mkdir -p /run/.cfsnet-sandbox && echo "$CFS_IT_WORLD" >/run/.cfsnet-sandbox/id ||
+		setup_fail "writing the world's id"
 	# sysfs shows the namespace of whoever mounts it: mount one for ours,
 	# keeping the cgroup hierarchies (mounted under /sys/fs/cgroup) visible.
 	mkdir -p /run/.cgroup && mount --rbind /sys/fs/cgroup /run/.cgroup ||
@@ -123,11 +127,15 @@ work=$(mktemp -d /tmp/cfsnet-it.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # Control groups are the one thing of cfsnet's a test world does not take
-# with it (they are global): remember which exist now, so groups a failing
-# test left behind can be found, reported and removed at the end, and groups
-# that were there before are never touched.
-cfs_cgroups() { find /sys/fs/cgroup/*/cfsnet /sys/fs/cgroup/cfsnet -depth -mindepth 0 -type d 2>/dev/null | sort; }
-cfs_cgroups >"$work/cgroups.before"
+# with it (they are global). Each world has an id (its containers' groups
+# are NAME@ID), all of this run's start with $run_id: groups of this run
+# that a failing test left behind are found, reported and removed at the
+# end, and nobody else's (another run's, the host's) are ever touched.
+run_id=it$(printf '%04x%04x' "$RANDOM" "$RANDOM")
+cfs_cgroups() {
+	find /sys/fs/cgroup/*/cfsnet /sys/fs/cgroup/cfsnet -mindepth 1 -maxdepth 1 -type d \
+		-name "*@$run_id-*" 2>/dev/null | sort
+}
 
 # run_one I: runs tests[I] in its world; leaves $work/I.{log,reason,rc}.
 run_one() {
@@ -136,7 +144,7 @@ run_one() {
 	: >"$work/$i.reason"
 	# --kill-child: when timeout kills unshare, the test's pid 1 dies and with
 	# it every process of the test (and so its namespaces).
-	timeout -k 5 "$timeout_s" \
+	CFS_IT_WORLD=$run_id-$i timeout -k 5 "$timeout_s" \
 		unshare --net --mount --pid --fork --kill-child --mount-proc \
 		bash "$HERE/run.sh" --inner "$t" "$work/$i.reason" >"$work/$i.log" 2>&1 || rc=$?
 	if ((rc == 124 || rc == 137)); then
@@ -191,11 +199,12 @@ done
 
 # Groups that were not there before: left by a test (its processes are gone
 # with its world). Deepest first, so each directory is empty when removed.
-leaked=$(comm -13 "$work/cgroups.before" <(cfs_cgroups) | sort -r)
+leaked=$(cfs_cgroups)
 if [[ -n $leaked ]]; then
 	echo "FAIL cgroups left behind by the tests (removed now):"
 	sed 's/^/    /' <<<"$leaked"
 	while read -r d; do rmdir "$d" 2>/dev/null || true; done <<<"$leaked"
+	rmdir /sys/fs/cgroup/*/cfsnet /sys/fs/cgroup/cfsnet 2>/dev/null || true
 	failed=$((failed + 1))
 fi
 

@@ -49,8 +49,11 @@ rt_setup() {
 	N=c$(head -c 8 /proc/sys/kernel/random/uuid)
 }
 
-# rt_groups NAME: the cgroup directories of NAME under every hierarchy.
-rt_groups() { find /sys/fs/cgroup -maxdepth 4 -type d -path "*/cfsnet/$1" 2>/dev/null || true; }
+# rt_groups NAME: the cgroup directories of NAME under every hierarchy
+# (NAME@ID: ID is this test world's, see run.sh).
+rt_groups() {
+	find /sys/fs/cgroup -maxdepth 4 -type d -path "*/cfsnet/$1@$(cat /run/.cfsnet-sandbox/id)" 2>/dev/null || true
+}
 
 rt_mounts() { awk '{print $5}' /proc/self/mountinfo | sort; }
 
@@ -373,6 +376,31 @@ test_run_detached_container_cleans_up_after_itself() {
 	wait_until 5000 test ! -e "/run/cfsnet/run/$N" || fail "the record stays after the command ended"
 	wait_until 2000 test -z "$(rt_groups "$N")" || fail "the cgroup stays after the command ended"
 	rt_assert_gone "$N"
+}
+
+test_run_sandboxes_side_by_side_each_have_their_own_cgroups() {
+	rt_setup
+	local a="$CFS_IT_TMP/a.out" b="$CFS_IT_TMP/b.out" pa rc id
+	# The same container name at the same time in two sandboxes: cgroups
+	# are machine-wide, so each world must name its group apart.
+	"$CFSNET" sandbox -- "$CFSNET" run "$N" --rootfs "$ROOT" -- \
+		sh -c 'sleep 1; cat /proc/self/cgroup' >"$a" 2>&1 &
+	pa=$!
+	"$CFSNET" sandbox -- "$CFSNET" run "$N" --rootfs "$ROOT" -- \
+		sh -c 'sleep 1; cat /proc/self/cgroup' >"$b" 2>&1 || fail "second sandbox: $(cat "$b")"
+	rc=0
+	wait "$pa" || rc=$?
+	((rc == 0)) || fail "first sandbox exited $rc: $(cat "$a")"
+	# Each sees its own group (the cgroup namespace shows it as /).
+	grep -q ':memory:/$\|^0::/$' "$a" || fail "first container's cgroup: $(cat "$a")"
+	# A detached container outlives nothing: when its sandbox ends, the
+	# container is killed with it and its cgroup removed.
+	assert_exit 0 "$CFSNET" sandbox -- sh -c "\"$CFSNET\" run $N --rootfs '$ROOT' --detach -- sleep 100 >/dev/null && cat /run/.cfsnet-sandbox/id"
+	id=$OUT
+	[[ $id == sbx* ]] || fail "sandbox id '$id'"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 4 -type d -name "$N@$id") ]] ||
+		fail "the sandbox left its container's cgroup $N@$id"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 4 -type d -name "$N@*") ]] || fail "groups of $N left"
 }
 
 test_run_same_name_twice_is_refused() {

@@ -1080,6 +1080,43 @@ static void v2_stats(void **state)
 	cfs_cg_free(cg);
 }
 
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The groups under cfsnet/ of every hierarchy, once each, sorted; files
+ * and other hierarchies' groups are not listed. */
+static void list_groups(void **state)
+{
+	struct cfs_cgroup *a = NULL, *b = NULL;
+	char **v = NULL;
+	size_t n = 9;
+	cfs_error_t err;
+
+	(void)state;
+	fake_v1("debian");
+	assert_int_equal(cfs_cg_list_with(CFS_CG_V1, F.root, &v, &n, &err), 0);
+	assert_int_equal(n, 0); /* no cfsnet parent yet */
+	free_names(v, n);
+	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "web@sbx1", NULL, &a, &err), 0);
+	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "db", NULL, &b, &err), 0);
+	/* Left in one hierarchy only by a destroy that stopped halfway. */
+	mkdirf("%s/pids/cfsnet/half", F.root);
+	assert_int_equal(cfs_cg_list_with(CFS_CG_V1, F.root, &v, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "db");
+	assert_string_equal(v[1], "half");
+	assert_string_equal(v[2], "web@sbx1");
+	free_names(v, n);
+	assert_int_equal(cfs_cg_destroy(a, &err), 0);
+	assert_int_equal(cfs_cg_destroy(b, &err), 0);
+	cfs_cg_free(a);
+	cfs_cg_free(b);
+}
+
 static void detect_plain_dir(void **state)
 {
 	enum cfs_cg_version v;
@@ -1120,6 +1157,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(v1_missing_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(kill_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(v2_all_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(v2_delegated_root_untouched, setup,
 						teardown),
