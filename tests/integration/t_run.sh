@@ -317,6 +317,43 @@ test_run_cpu_quota_slows_a_busy_loop() {
 
 # ---- detach, exec, stop, stats, ls -----------------------------------------------------------
 
+# Every limit lands in the container's own group, in the files of the
+# host's cgroup version, and --oom-score-adj on its processes.
+test_run_every_limit_reaches_the_kernel() {
+	rt_setup
+	local g v2=0 d
+	[[ -e /sys/fs/cgroup/cgroup.controllers ]] && v2=1
+	local swap=(--swappiness 10)
+	((v2)) && swap=()
+	rt_run --detach --memory 64m --memory-swap 128m "${swap[@]}" --cpus 0 \
+		--cpu-shares 512 --cpu-quota 50% --pids 20 --oom-score-adj 500 -- sleep 1000
+	g=$N@$(cat /run/.cfsnet-sandbox/id)
+	if ((v2)); then
+		d=/sys/fs/cgroup/cfsnet/$g
+		assert_eq 67108864 "$(cat "$d/memory.max")" "memory.max"
+		assert_eq 67108864 "$(cat "$d/memory.swap.max")" "memory.swap.max (swap = 128m - 64m)"
+		assert_eq 0 "$(cat "$d/cpuset.cpus")" "cpuset.cpus"
+		assert_eq 50 "$(cat "$d/cpu.weight")" "cpu.weight (shares 512)"
+		assert_eq "50000 100000" "$(cat "$d/cpu.max")" "cpu.max"
+		assert_eq 20 "$(cat "$d/pids.max")" "pids.max"
+	else
+		d=/sys/fs/cgroup/memory/cfsnet/$g
+		assert_eq 67108864 "$(cat "$d/memory.limit_in_bytes")" "memory.limit_in_bytes"
+		[[ ! -e $d/memory.memsw.limit_in_bytes ]] ||
+			assert_eq 134217728 "$(cat "$d/memory.memsw.limit_in_bytes")" "memory.memsw.limit_in_bytes"
+		assert_eq 10 "$(cat "$d/memory.swappiness")" "memory.swappiness"
+		assert_eq 0 "$(cat "/sys/fs/cgroup/cpuset/cfsnet/$g/cpuset.cpus")" "cpuset.cpus"
+		assert_eq 512 "$(cat "/sys/fs/cgroup/cpu/cfsnet/$g/cpu.shares")" "cpu.shares"
+		assert_eq 50000 "$(cat "/sys/fs/cgroup/cpu/cfsnet/$g/cpu.cfs_quota_us")" "cpu.cfs_quota_us"
+		assert_eq 100000 "$(cat "/sys/fs/cgroup/cpu/cfsnet/$g/cpu.cfs_period_us")" "cpu.cfs_period_us"
+		assert_eq 20 "$(cat "/sys/fs/cgroup/pids/cfsnet/$g/pids.max")" "pids.max"
+	fi
+	assert_exit 0 cfs exec "$N" -- sh -c 'cat /proc/1/oom_score_adj /proc/self/oom_score_adj'
+	assert_eq "500 500" "$(echo $OUT)" "oom_score_adj of init and of an exec'd process"
+	assert_exit 0 cfs stop "$N" --timeout 1
+	rt_assert_gone "$N"
+}
+
 test_run_detach_exec_stop() {
 	rt_setup
 	local before pid j
