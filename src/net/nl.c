@@ -418,6 +418,7 @@ struct route_get {
 	uint32_t src;
 	unsigned mtu;
 	bool found;
+	bool done;     /* the answer (one message, no NLMSG_DONE) arrived */
 };
 
 static int route_get_cb(const struct nlmsghdr *nlh, void *data)
@@ -428,7 +429,7 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return MNL_CB_OK;
-	q->found = true;
+	q->found = q->done = true;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
 		switch (mnl_attr_get_type(attr)) {
 		case RTA_OIF:
@@ -452,6 +453,7 @@ static int link_mtu_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
+	q->done = true;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
 		if (mnl_attr_get_type(attr) == IFLA_MTU &&
 		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
@@ -460,9 +462,11 @@ static int link_mtu_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Sends one request (no ack asked) and runs cb on the answer. */
+/* Sends one request (no ack asked) and runs cb on the answer until cb
+ * sets *done (a plain get is answered by one message, without a
+ * NLMSG_DONE) or the kernel refuses. */
 static int nl_ask(struct cfs_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
-		  void *data)
+		  void *data, const bool *done)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t seq = nlh->nlmsg_seq = ++nl->seq;
@@ -476,7 +480,7 @@ static int nl_ask(struct cfs_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		if (n < 0)
 			return -1;
 		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
-	} while (ret > 0);
+	} while (ret > 0 && !*done);
 	return ret < 0 ? -1 : 0;
 }
 
@@ -498,7 +502,7 @@ int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put(nlh, RTA_DST, 4, &ndst);
-	if (nl_ask(nl, nlh, route_get_cb, &q) < 0)
+	if (nl_ask(nl, nlh, route_get_cb, &q, &q.done) < 0)
 		return cfs_fail(err, errno, "looking up the route to %s", d);
 	if (!q.found || !q.oif)
 		return cfs_fail(err, ENETUNREACH, "looking up the route to %s", d);
@@ -510,7 +514,9 @@ int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = q.oif;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
-	if (nl_ask(nl, nlh, link_mtu_cb, &q) < 0 || !q.mtu)
+	q.done = false;
+	errno = 0;
+	if (nl_ask(nl, nlh, link_mtu_cb, &q, &q.done) < 0 || !q.mtu)
 		return cfs_fail(err, errno ? errno : ENODEV,
 				"reading the MTU of the link towards %s", d);
 	*oif = q.oif;
