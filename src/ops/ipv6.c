@@ -95,7 +95,7 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 			return 0;
 		/* A network made on the spot takes its prefix from --ip6; an
 		 * existing one must have been made dual stack. */
-		if (!is_new || net->mode != CFS_MODE_BRIDGE || net->vni)
+		if (!is_new || net->vni)
 			return cfs_fail(err, 0,
 					"network %s has no IPv6 prefix (make it with `net create --ipv6`)",
 					net->name);

@@ -171,3 +171,16 @@ test_ipv6_rollback_each_step() {
 		assert_snapshot_equal "$before" "host after a fault after step '$step'"
 	done
 }
+
+test_ipv6_no_bridge() {
+	local before
+	before=$(snapshot)
+	cfs up v6solo --ip 192.168.50.2/24 --ip6 fd00:50::2/64 --no-bridge
+	assert_contains "$(addr6 cfs-v6solo)" "fd00:50::1/64" "the IPv6 gateway on the host veth"
+	assert_match "$(addr6 v6solo eth0)" "fd00:50::2/64" "IPv6 address inside"
+	ping6_ok v6solo fd00:50::1
+	ping6_ok v6solo "$WORLD6_ADDR"
+	cfs down v6solo
+	wait_link_gone cfs-v6solo
+	assert_snapshot_equal "$before" "host after down"
+}
