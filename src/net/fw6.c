@@ -516,6 +516,20 @@ static void sync6_free(struct sync6 *st)
 	}
 }
 
+/* Has any ip6tables table been used in this network namespace? The kernel
+ * makes a namespace's tables on first use and lists them here. */
+static bool ip6_tables_in_use(void)
+{
+	FILE *f = fopen("/proc/net/ip6_tables_names", "re");
+	int c;
+
+	if (!f)
+		return false; /* no ip6_tables at all */
+	c = fgetc(f);
+	fclose(f);
+	return c != EOF;
+}
+
 int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 {
 	__attribute__((cleanup(sync6_free))) struct sync6 st = { 0 };
@@ -526,6 +540,10 @@ int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 			return -1;
 		any = any || st.rules[t].count;
 	}
+	/* No dual-stack network and no table that could hold our chains: an
+	 * IPv4-only host is not made to grow IPv6 tables, nor to read them. */
+	if (!any && !ip6_tables_in_use())
+		return 0;
 	for (int t = 0; t < T_N; t++) {
 		st.h[t] = ip6tc_init(tables[t].table);
 		if (!st.h[t]) {
