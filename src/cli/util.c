@@ -37,7 +37,7 @@ const char cfs_usage_text[] =
 	"                      unpack FILE into DIR (missing or empty); refuses entries\n"
 	"                      that would land outside DIR\n"
 	"  rootfs DIR          build a minimal busybox root in DIR (missing or empty)\n"
-	"  run NAME --rootfs DIR [--ip A/P] [--hostname H] [--memory SIZE]\n"
+	"  run NAME --rootfs DIR [--ip A/P [--ip6 A6/P]] [--hostname H] [--memory SIZE]\n"
 	"      [--memory-swap SIZE] [--swappiness N] [--cpus LIST] [--cpu-shares N]\n"
 	"      [--cpu-quota P%] [--pids N] [--oom-score-adj N] [--env K=V]...\n"
 	"      [--layer DIR]... [--detach] -- CMD [ARG...]\n"

@@ -117,6 +117,8 @@ struct cfs_run_opts {
 	size_t nlayers;
 	bool has_ip;                 /* join the network as `up NAME --ip` */
 	struct cfs_cidr ip;
+	bool has_ip6;                /* and --ip6 */
+	struct cfs_cidr6 ip6;
 	const char *hostname;        /* NULL: name */
 	struct cfs_cg_limits limits;
 	bool has_oom_score_adj;

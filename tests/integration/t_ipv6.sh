@@ -184,3 +184,18 @@ test_ipv6_no_bridge() {
 	wait_link_gone cfs-v6solo
 	assert_snapshot_equal "$before" "host after down"
 }
+
+test_ipv6_run_with_ip6() {
+	rt_setup
+	local before
+	before=$(snapshot)
+	assert_exit 0 cfs run "$N" --rootfs "$ROOT" --ip 10.68.0.2/24 --ip6 fd00:68::2/64 -- \
+		sh -c 'ip -6 addr show dev eth0; ping -6 -c 1 -W 2 2001:db8::1'
+	assert_contains "$OUT" "fd00:68::2/64" "the container's IPv6 address"
+	assert_contains "$OUT" "1 packets received" "ping6 out from the container"
+	wait_link_gone "$(host_veth "$N")"
+	rt_assert_gone "$N"
+	assert_snapshot_equal "$before" "host after run"
+	assert_exit 1 cfs run "$N" --rootfs "$ROOT" --ip6 fd00:68::2/64 -- true
+	assert_stderr_matches 'needs --ip'
+}
