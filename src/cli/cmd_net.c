@@ -72,7 +72,15 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 		cli_json_str(f, a->ifname);
 		fputs(",\"host_veth\":", f);
 		cli_json_str(f, a->host_veth);
-		fprintf(f, ",\"address\":\"%s\"}", ip);
+		fprintf(f, ",\"address\":\"%s\"", ip);
+		if (a->has6) {
+			char a6[CFS_CIDR6_STRLEN];
+
+			cfs_cidr6_format(&a->ip6, a6);
+			fprintf(f, ",\"address6\":\"%s\"}", a6);
+		} else {
+			fputs(",\"address6\":null}", f);
+		}
 	}
 	fputs("],\"routes\":[", f);
 	for (size_t i = 0; i < v->ct.nroutes; i++) {

@@ -171,7 +171,7 @@ int cfs_config_inside6(struct cfs_nl *in, const char *ifname,
 
 	if (cfs_nl_link_index(in, ifname, &idx, err) < 0 ||
 	    cfs_nl_queue_addr6(in, idx, ifname, ip6, err) < 0 ||
-	    cfs_nl_queue_route6_default(in, gw6, idx, err) < 0)
+	    (gw6 && cfs_nl_queue_route6_default(in, gw6, idx, err) < 0))
 		return -1;
 	return cfs_nl_flush(in, err);
 }

@@ -101,7 +101,7 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 /* The network's IPv6 gateway on the link ifindex (no-op without IPv6). */
 int cfs_gateway6_on(struct cfs_nl *nl, int ifindex, const char *ifname,
 		    const struct cfs_network *net, cfs_error_t *err);
-/* Inside: ip6 on ifname (no DAD), ::/0 via gw6. */
+/* Inside: ip6 on ifname (no DAD), ::/0 via gw6 (NULL: no route). */
 int cfs_config_inside6(struct cfs_nl *in, const char *ifname,
 		       const struct cfs_cidr6 *ip6, const struct in6_addr *gw6,
 		       cfs_error_t *err);

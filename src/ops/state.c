@@ -66,6 +66,18 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 			return -1;
 		off += (size_t)n;
 	}
+	for (size_t i = 0; i < c->nattach; i++) {
+		char a6[CFS_CIDR6_STRLEN];
+
+		if (!c->attach[i].has6)
+			continue;
+		cfs_cidr6_format(&c->attach[i].ip6, a6);
+		n = snprintf(buf + off, len - off, "attach6=%s %s\n",
+			     c->attach[i].network, a6);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
 	if (c->has6) {
 		char ip6[CFS_CIDR6_STRLEN], gw6[CFS_IP6_STRLEN];
 
@@ -230,6 +242,18 @@ static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
 		if (cfs_cidr_parse(w[0], &r->dst) < 0 || cfs_ip4_parse(w[1], &r->gw) < 0)
 			return cfs_fail(err, EINVAL, "bad route '%s'", val);
 		c->nroutes++;
+	} else if (!strcmp(key, "attach6")) {
+		/* After the attach= lines: completes that network's attachment. */
+		char w[2][CFS_NET_NAME_MAX + 1];
+		size_t i;
+
+		if (split_words(val, 2, w) < 0)
+			return cfs_fail(err, EINVAL, "bad attach6 '%s'", val);
+		for (i = 0; i < c->nattach && strcmp(c->attach[i].network, w[0]); i++)
+			;
+		if (i == c->nattach || cfs_cidr6_parse(w[1], &c->attach[i].ip6) < 0)
+			return cfs_fail(err, EINVAL, "bad attach6 '%s'", val);
+		c->attach[i].has6 = true;
 	} else if (!strcmp(key, "ip6")) {
 		if (cfs_cidr6_parse(val, &c->ip6) < 0)
 			return cfs_fail(err, EINVAL, "bad ip6 '%s'", val);

@@ -28,6 +28,8 @@ struct cfs_attach {
 	char ifname[IFNAMSIZ];
 	char host_veth[IFNAMSIZ];
 	struct cfs_cidr ip;
+	bool has6;                  /* attach6=NETWORK ADDR6/P: a dual-stack network */
+	struct cfs_cidr6 ip6;
 };
 
 /* A static route added with `cfsnet route add`. */

@@ -199,3 +199,24 @@ test_ipv6_run_with_ip6() {
 	assert_exit 1 cfs run "$N" --rootfs "$ROOT" --ip6 fd00:68::2/64 -- true
 	assert_stderr_matches 'needs --ip'
 }
+
+test_ipv6_connect_to_a_dual_stack_network() {
+	cfs net create red6 --subnet 10.65.0.0/24 --ipv6 fd00:65::/64
+	cfs net create blue6 --subnet 10.66.0.0/24 --ipv6 fd00:66::/64
+	cfs up v6a --net red6
+	cfs up v6b --net blue6
+	local out
+	out=$(cfs connect v6a blue6)
+	assert_contains "$out" "on eth1" "connect's line"
+	assert_contains "$out" "ipv6 fd00:66::3/64" "connect's line: an IPv6 address of blue6"
+	assert_match "$(addr6 v6a eth1)" "fd00:66::3/64" "IPv6 address of eth1"
+	# Its default route stays with its first network.
+	assert_match "$(ip -n v6a -6 route show default)" "^default via fd00:65::1 dev eth0" "IPv6 default route"
+	assert_eq "fd00:66::3/64" "$(json_get "$(cfs show v6a --json)" attachments.0.address6)" "show attachments address6"
+	ping6_ok v6a fd00:66::2
+	cfs disconnect v6a blue6
+	assert_eq "" "$(ip -n v6a -o link show dev eth1 2>/dev/null || true)" "eth1 after disconnect"
+	# The address is free again.
+	out=$(cfs connect v6a blue6)
+	assert_contains "$out" "ipv6 fd00:66::3/64" "the same address again"
+}

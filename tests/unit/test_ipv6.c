@@ -189,6 +189,27 @@ static void state_round_trip(void **state)
 	assert_true(cback.has6);
 	assert_true(cfs_ip6_equal(&cback.ip6.addr, &ct.ip6.addr));
 	assert_true(cfs_ip6_equal(&cback.gateway6, &ct.gateway6));
+	/* An attachment to a dual-stack network. */
+	ct.nattach = 2;
+	strcpy(ct.attach[0].network, "v4net");
+	strcpy(ct.attach[0].ifname, "eth1");
+	strcpy(ct.attach[0].host_veth, "cfs1-a");
+	cfs_cidr_parse("10.8.0.2/24", &ct.attach[0].ip);
+	strcpy(ct.attach[1].network, "dual");
+	strcpy(ct.attach[1].ifname, "eth2");
+	strcpy(ct.attach[1].host_veth, "cfs2-a");
+	cfs_cidr_parse("10.9.0.2/24", &ct.attach[1].ip);
+	ct.attach[1].has6 = true;
+	ct.attach[1].ip6.addr = a6("fd00:9::2");
+	ct.attach[1].ip6.prefix = 64;
+	assert_true(cfs_container_format(&ct, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "attach6=dual fd00:9::2/64\n"));
+	assert_int_equal(cfs_container_parse(buf, &cback, &err), 0);
+	assert_int_equal(cback.nattach, 2);
+	assert_false(cback.attach[0].has6);
+	assert_true(cback.attach[1].has6);
+	assert_true(cfs_ip6_equal(&cback.attach[1].ip6.addr, &ct.attach[1].ip6.addr));
+	ct.nattach = 0;
 	/* Without the keys: IPv4 only, as every older state file. */
 	ct.has6 = false;
 	assert_true(cfs_container_format(&ct, buf, sizeof(buf)) > 0);
