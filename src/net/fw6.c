@@ -14,10 +14,7 @@
  * table committed once and only on change, nothing but our chain and our
  * jump ever touched. libip6tc has the same single-threaded rules as
  * libiptc. */
-#include <net/if.h>
-#include <libiptc/libip6tc.h>
-
-#include "net.h"
+#include "fw6-internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +30,7 @@
 
 #include "../common/util.h"
 
-enum { T_NAT, T_FILTER, T_N };
+enum { T_NAT = CFS_FW6_NAT, T_FILTER = CFS_FW6_FILTER, T_N = CFS_FW6_NTABLES };
 
 static const struct {
 	const char *table, *chain, *builtin;
@@ -213,12 +210,9 @@ static size_t entry_jump(void *buf, size_t len, const char *chain)
 
 /* ---- the rules of one table ------------------------------------------ */
 
-struct rules6 {
-	unsigned char *buf;
-	size_t len, count;
-};
+#define rules6 cfs_fw6_rules /* the type, under a shorter name */
 
-static void rules_free(struct rules6 *r)
+void cfs_fw6_rules_free(struct rules6 *r)
 {
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
@@ -264,8 +258,8 @@ static size_t add_rule(struct rules6 *r, enum rule_kind kind,
 
 /* Isolation rules of every network first, then each one's accepts (or
  * drops), as fw.c orders them. */
-static int rules_build(int t, const struct cfs_fw_net *nets, size_t n,
-		       struct rules6 *out, cfs_error_t *err)
+int cfs_fw6_rules_build(int t, const struct cfs_fw_net *nets, size_t n,
+			struct rules6 *out, cfs_error_t *err)
 {
 	size_t n6 = 0;
 
@@ -305,7 +299,7 @@ static int rules_build(int t, const struct cfs_fw_net *nets, size_t n,
 				     add_rule(out, R_REPLY, net);
 			}
 			if (!ok) {
-				rules_free(out);
+				cfs_fw6_rules_free(out);
 				return cfs_fail(err, EINVAL, "building the IPv6 rules of %s",
 						tables[t].chain);
 			}
@@ -314,8 +308,8 @@ static int rules_build(int t, const struct cfs_fw_net *nets, size_t n,
 	return 0;
 }
 
-static const struct ip6t_entry *rules_next(const struct rules6 *r,
-					   const struct ip6t_entry *prev)
+const struct ip6t_entry *cfs_fw6_rules_next(const struct rules6 *r,
+					    const struct ip6t_entry *prev)
 {
 	size_t off = 0;
 
@@ -342,8 +336,8 @@ static bool resolved_by_libip6tc(const char *name)
 	return false;
 }
 
-static bool entry_same(const struct ip6t_entry *have, const char *have_target,
-		       const struct ip6t_entry *want)
+bool cfs_fw6_entry_same(const struct ip6t_entry *have, const char *have_target,
+			const struct ip6t_entry *want)
 {
 	const struct xt_entry_target *ht, *wt;
 
@@ -399,11 +393,11 @@ static bool chain_holds(struct xtc_handle *h, const char *chain,
 			const struct rules6 *rules)
 {
 	const struct ip6t_entry *have = ip6tc_first_rule(chain, h);
-	const struct ip6t_entry *want = rules_next(rules, NULL);
+	const struct ip6t_entry *want = cfs_fw6_rules_next(rules, NULL);
 
 	for (; have && want; have = ip6tc_next_rule(have, h),
-			     want = rules_next(rules, want))
-		if (!entry_same(have, ip6tc_get_target(have, h), want))
+			     want = cfs_fw6_rules_next(rules, want))
+		if (!cfs_fw6_entry_same(have, ip6tc_get_target(have, h), want))
 			return false;
 	return !have && !want;
 }
@@ -413,7 +407,7 @@ static bool has_jump(struct xtc_handle *h, const char *builtin,
 {
 	for (const struct ip6t_entry *e = ip6tc_first_rule(builtin, h); e;
 	     e = ip6tc_next_rule(e, h))
-		if (entry_same(e, ip6tc_get_target(e, h), jump))
+		if (cfs_fw6_entry_same(e, ip6tc_get_target(e, h), jump))
 			return true;
 	return false;
 }
@@ -486,8 +480,8 @@ static int stage_table(struct xtc_handle *h, int t, const struct rules6 *rules,
 		if (exists && !ip6tc_flush_entries(chain, h))
 			return ip6tc_fail(err, "flushing IPv6 chain %s in table %s",
 					  chain, table);
-		for (const struct ip6t_entry *e = rules_next(rules, NULL); e;
-		     e = rules_next(rules, e))
+		for (const struct ip6t_entry *e = cfs_fw6_rules_next(rules, NULL); e;
+		     e = cfs_fw6_rules_next(rules, e))
 			if (!ip6tc_append_entry(chain, e, h))
 				return ip6tc_fail(err, "adding a rule to IPv6 chain %s in table %s",
 						  chain, table);
@@ -510,7 +504,7 @@ struct sync6 {
 static void sync6_free(struct sync6 *st)
 {
 	for (int t = 0; t < T_N; t++) {
-		rules_free(&st->rules[t]);
+		cfs_fw6_rules_free(&st->rules[t]);
 		if (st->h[t])
 			ip6tc_free(st->h[t]);
 	}
@@ -536,7 +530,7 @@ int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 	bool changed[T_N], any = false;
 
 	for (int t = 0; t < T_N; t++) {
-		if (rules_build(t, nets, n, &st.rules[t], err) < 0)
+		if (cfs_fw6_rules_build(t, nets, n, &st.rules[t], err) < 0)
 			return -1;
 		any = any || st.rules[t].count;
 	}
