@@ -5,8 +5,9 @@
 #
 #   hostA ulA 192.0.2.1/24 ────── underlay (veth, MTU 1500) ────── ulB 192.0.2.2/24 hostB
 #     cfsbr0 10.80.0.1/24 + cfsvx80 (id 80, remote 192.0.2.2)        cfsbr0 10.80.0.254/24 + cfsvx80 (remote 192.0.2.1)
-#       ├─ a1 10.80.0.2                                                ├─ b1 10.80.0.128
-#       └─ a2 10.80.0.3                                                └─ b2 10.80.0.129
+#            fd00:80::1/64                                                  fd00:80::8000:0:0:1/64
+#       ├─ a1 10.80.0.2  fd00:80::2                                    ├─ b1 10.80.0.128 fd00:80::8000:0:0:2
+#       └─ a2 10.80.0.3  fd00:80::3                                    └─ b2 10.80.0.129 fd00:80::8000:0:0:3
 #
 # How two hosts live in one sandbox: each simulated host is a network
 # namespace (hostA, hostB) made here with `ip netns add`, joined by a veth
@@ -16,9 +17,10 @@
 # holds it; `on HOST CMD` runs CMD there with nsenter (the host's network
 # and mount namespaces). Everything goes with the sandbox.
 #
-# Each host runs `net create ov --subnet 10.80.0.0/24 --vxlan 80 --remote
-# <the other host>`. The host with the lower underlay address has gateway
-# .1 and hands out .2-.127; the other has .254 and .128-.253. The bridge,
+# Each host runs `net create ov --subnet 10.80.0.0/24 --ipv6 fd00:80::/64
+# --vxlan 80 --remote <the other host>`. The host with the lower underlay
+# address has gateway .1 and hands out .2-.127; the other has .254 and
+# .128-.253. The IPv6 prefix is split in /65 halves the same way. The bridge,
 # the VXLAN device and the containers get MTU 1450 (the underlay's 1500
 # minus 50 for the encapsulation): a full-size, don't-fragment ping crosses.
 set -u
@@ -66,14 +68,21 @@ vx_ok() { # HOST REMOTE LOCAL
 addr_on() { # HOST CONTAINER: its IPv4 address
 	cfs_on "$1" exec "$2" -- ip -o -4 addr show dev eth0 | awk '{print $4}'
 }
+addr6_on() { # HOST CONTAINER: its global IPv6 address
+	cfs_on "$1" exec "$2" -- ip -o -6 addr show dev eth0 scope global | awk '{print $4}'
+}
+ping6_on() { # HOST CONTAINER ADDR
+	cfs_on "$1" exec "$2" -- ping -6 -n -q -c 1 -W 1 "$3" >/dev/null 2>&1 ||
+		cfs_on "$1" exec "$2" -- ping -6 -n -c 1 -W 2 "$3"
+}
 gw_on() { on "$1" ip -o -4 addr show dev cfsbr0 | awk '{print $4}'; }
 mtu_on() { cfs_on "$1" exec "$2" -- cat /sys/class/net/eth0/mtu; }
 
 say "net create ov on each host, two containers on each"
-check "[hostA] net create ov --subnet 10.80.0.0/24 --vxlan 80 --remote 192.0.2.2" \
-	cfs_on hostA net create ov --subnet 10.80.0.0/24 --vxlan 80 --remote 192.0.2.2
-check "[hostB] net create ov --subnet 10.80.0.0/24 --vxlan 80 --remote 192.0.2.1" \
-	cfs_on hostB net create ov --subnet 10.80.0.0/24 --vxlan 80 --remote 192.0.2.1
+check "[hostA] net create ov ... --vxlan 80 --remote 192.0.2.2" \
+	cfs_on hostA net create ov --subnet 10.80.0.0/24 --ipv6 fd00:80::/64 --vxlan 80 --remote 192.0.2.2
+check "[hostB] net create ov ... --vxlan 80 --remote 192.0.2.1" \
+	cfs_on hostB net create ov --subnet 10.80.0.0/24 --ipv6 fd00:80::/64 --vxlan 80 --remote 192.0.2.1
 check "[hostA] cfsvx80: id 80, remote 192.0.2.2, port 4789, MTU 1450, on cfsbr0" vx_ok hostA 192.0.2.2 192.0.2.1
 check "[hostB] cfsvx80: id 80, remote 192.0.2.1, port 4789, MTU 1450, on cfsbr0" vx_ok hostB 192.0.2.1 192.0.2.2
 check_eq "[hostA] gateway" "10.80.0.1/24" "$(gw_on hostA)"
@@ -83,6 +92,9 @@ for c in b1 b2; do check "[hostB] up $c --net ov" cfs_on hostB up $c --net ov; d
 check_eq "addresses: hostA's from the lower half, hostB's from the upper" \
 	"10.80.0.2/24 10.80.0.3/24 10.80.0.128/24 10.80.0.129/24" \
 	"$(addr_on hostA a1) $(addr_on hostA a2) $(addr_on hostB b1) $(addr_on hostB b2)"
+check_eq "IPv6: hostA's from the lower half, hostB's from the upper" \
+	"fd00:80::2/64 fd00:80::3/64 fd00:80::8000:0:0:2/64 fd00:80::8000:0:0:3/64" \
+	"$(addr6_on hostA a1) $(addr6_on hostA a2) $(addr6_on hostB b1) $(addr6_on hostB b2)"
 check_eq "container MTU (1500 - 50)" "1450" "$(mtu_on hostA a1)"
 check_not "[hostB] up b3 --ip 10.80.0.5/24 (hostA's share) is refused" \
 	cfs_on hostB up b3 --net ov --ip 10.80.0.5/24
@@ -96,6 +108,9 @@ done
 check "[hostA] a1 -> its gateway 10.80.0.1" ping_on hostA a1 10.80.0.1
 check "[hostB] b1 -> its gateway 10.80.0.254" ping_on hostB b1 10.80.0.254
 check "[hostA] a1 -> b1, 1450-byte packet, don't fragment" ping_on hostA a1 10.80.0.128 -M do -s 1422
+check "[hostA] a1 -> b1 over IPv6 (fd00:80::8000:0:0:2)" ping6_on hostA a1 fd00:80::8000:0:0:2
+check "[hostB] b2 -> a2 over IPv6 (fd00:80::3)" ping6_on hostB b2 fd00:80::3
+check "[hostB] b1 -> its IPv6 gateway fd00:80::8000:0:0:1" ping6_on hostB b1 fd00:80::8000:0:0:1
 
 say "down, net rm"
 for c in a1 a2; do check "[hostA] down $c" cfs_on hostA down $c; done

@@ -66,9 +66,7 @@ static int net_create(int argc, char **argv)
 	    (remote && cli_check_ip4("--remote", remote, &o.remote, &err) < 0) ||
 	    (local && cli_check_ip4("--local", local, &o.local, &err) < 0) ||
 	    (vxlan && o.internal &&
-	     cfs_fail(&err, 0, "--internal and --vxlan exclude each other") < 0) ||
-	    (vxlan && ipv6 &&
-	     cfs_fail(&err, 0, "--ipv6 on a --vxlan network is not supported") < 0)) {
+	     cfs_fail(&err, 0, "--internal and --vxlan exclude each other") < 0)) {
 		cfs_error_wrap(&err, "net create %s", o.name);
 		return cli_report(&err);
 	}

@@ -87,7 +87,8 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 {
 	struct cfs_lease *mine = NULL;
 	char a[CFS_IP6_STRLEN], have[CFS_CIDR6_STRLEN];
-	struct in6_addr addr;
+	struct in6_addr addr, gw;
+	struct cfs_cidr6 pool;
 
 	*has6 = false;
 	if (!net->has6) {
@@ -111,6 +112,9 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 	if (!mine) /* cfs_net_lease made it first */
 		return cfs_fail(err, EINVAL, "no lease of %s in network %s", name,
 				net->name);
+	/* This host's part of the prefix: all of it but on a VXLAN network. */
+	cfs_vxlan_half6(net, &pool);
+	gw = cfs_net_gateway6(net);
 	if (want) {
 		cfs_cidr6_format(&net->subnet6, have);
 		cfs_ip6_format(&want->addr, a);
@@ -119,6 +123,13 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 			return cfs_fail(err, 0,
 					"IPv6 address %s/%u is outside network %s (%s)",
 					a, want->prefix, net->name, have);
+		if (net->vni && (!cfs_cidr6_contains(&pool, &want->addr) ||
+				 cfs_ip6_equal(&want->addr, &gw))) {
+			cfs_cidr6_format(&pool, have);
+			return cfs_fail(err, 0,
+					"IPv6 address %s is outside this host's half %s of network %s (or its gateway)",
+					a, have, net->name);
+		}
 		for (size_t i = 0; i < net->nleases; i++)
 			if (net->leases[i].has6 &&
 			    cfs_ip6_equal(&net->leases[i].addr6, &want->addr))
@@ -135,7 +146,7 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 		for (size_t i = 0; i < net->nleases; i++)
 			if (net->leases[i].has6)
 				used[k++] = net->leases[i].addr6;
-		r = cfs_ipam6_lowest_free(&net->subnet6, used, k, &addr);
+		r = cfs_ipam6_lowest_free(&pool, used, k, &addr);
 		free(used);
 		if (r < 0)
 			return cfs_fail(err, 0, "network %s has no free IPv6 address",
@@ -154,7 +165,7 @@ int cfs_net_lease6(struct cfs_network *net, bool is_new,
 int cfs_gateway6_on(struct cfs_nl *nl, int ifindex, const char *ifname,
 		    const struct cfs_network *net, cfs_error_t *err)
 {
-	struct cfs_cidr6 gw = { cfs_cidr6_gateway(&net->subnet6), net->subnet6.prefix };
+	struct cfs_cidr6 gw = { cfs_net_gateway6(net), net->subnet6.prefix };
 
 	if (!net->has6)
 		return 0;

@@ -113,6 +113,10 @@ int cfs_forward6_after_removal(struct cfs_state *st, const struct cfs_network *n
 			       size_t n, cfs_error_t *err);
 
 /* ---- multi-host networks (vxlan.c) ---- */
+/* This host's half of a VXLAN network's IPv6 prefix (the prefix itself
+ * for other networks), and its IPv6 gateway there (the half's ::1). */
+void cfs_vxlan_half6(const struct cfs_network *net, struct cfs_cidr6 *half);
+struct in6_addr cfs_net_gateway6(const struct cfs_network *net);
 /* The share of net's addresses this host hands out. */
 void cfs_vxlan_range(const struct cfs_network *net, uint32_t *lo, uint32_t *hi);
 /* The VXLAN device of net: "cfsvx" + VNI. */

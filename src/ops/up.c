@@ -186,7 +186,7 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 	c->ct.mode = c->n.net.mode;
 	c->ct.gateway = cfs_net_gateway(&c->n.net);
 	if (c->ct.has6)
-		c->ct.gateway6 = cfs_cidr6_gateway(&c->n.net.subnet6);
+		c->ct.gateway6 = cfs_net_gateway6(&c->n.net);
 	snprintf(c->ct.ifname, sizeof(c->ct.ifname), "%s",
 		 o->ifname ? o->ifname : CFS_DEFAULT_IFNAME);
 	cfs_host_veth_name(o->name, c->ct.host_veth);

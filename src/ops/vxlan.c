@@ -10,7 +10,11 @@
  * between are split in two halves, the lower half handed out by the lower
  * host only, the upper half by the upper host, so two hosts never give out
  * the same address (for a /24: .1 and .2-.127 on one side, .254 and
- * .128-.253 on the other). */
+ * .128-.253 on the other). An IPv6 prefix is split the same way, in
+ * halves one bit longer: the lower host has PREFIX::1 and hands out the
+ * rest of the lower half, the upper host the upper half, its first address
+ * after the half's own as gateway (fd00:7::/64: fd00:7::1 and fd00:7::2...
+ * on one side, fd00:7::8000:0:0:1 and fd00:7::8000:0:0:2... on the other). */
 #define _GNU_SOURCE
 #include "ops-internal.h"
 
@@ -62,6 +66,27 @@ void cfs_vxlan_range(const struct cfs_network *net, uint32_t *lo, uint32_t *hi)
 	}
 }
 
+void cfs_vxlan_half6(const struct cfs_network *net, struct cfs_cidr6 *half)
+{
+	*half = net->subnet6;
+	half->addr = cfs_cidr6_network(&net->subnet6);
+	if (!net->vni || net->subnet6.prefix >= 128)
+		return;
+	/* The prefix one bit longer; the upper host's half has that bit set. */
+	if (!lower_host(net))
+		half->addr.s6_addr[net->subnet6.prefix / 8] |=
+			(uint8_t)(0x80 >> (net->subnet6.prefix % 8));
+	half->prefix = net->subnet6.prefix + 1;
+}
+
+struct in6_addr cfs_net_gateway6(const struct cfs_network *net)
+{
+	struct cfs_cidr6 half;
+
+	cfs_vxlan_half6(net, &half);
+	return cfs_cidr6_gateway(&half);
+}
+
 void cfs_vxlan_ifname(const struct cfs_network *net, char out[IFNAMSIZ])
 {
 	snprintf(out, IFNAMSIZ, "cfsvx%u", net->vni);
@@ -82,6 +107,8 @@ int cfs_vxlan_plan(struct cfs_nl *nl, struct cfs_network *net, unsigned mtu,
 					net->vni, nets[i].name);
 	if (net->subnet.prefix > 29)
 		return cfs_fail(err, 0, "subnet too small to share between two hosts (prefix at most 29)");
+	if (net->has6 && net->subnet6.prefix > 124)
+		return cfs_fail(err, 0, "IPv6 prefix too small to share between two hosts (at most 124)");
 	if (cfs_nl_route_get4(nl, net->remote, &oif, &umtu, &src, err) < 0)
 		return cfs_error_wrap(err, "remote %s", r);
 	if (!net->local)

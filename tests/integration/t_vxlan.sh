@@ -173,3 +173,31 @@ test_vxlan_rollback() {
 		assert_snapshot_equal "$before" "host after a fault after step '$step'"
 	done
 }
+
+test_vxlan_dual_stack_across_hosts() {
+	two_hosts
+	cfs_on hostA net create ovl --subnet 10.70.0.0/24 --ipv6 fd00:70::/64 --vxlan 42 --remote 192.0.2.2
+	cfs_on hostB net create ovl --subnet 10.70.0.0/24 --ipv6 fd00:70::/64 --vxlan 42 --remote 192.0.2.1
+	local a1 b1
+	a1=$(cfs_on hostA up vxa1 --net ovl)
+	b1=$(cfs_on hostB up vxb1 --net ovl)
+	# IPv6 is split in halves: the lower host keeps fd00:70::/65 (gateway
+	# ::1), the upper one fd00:70:0:0:8000::/65 (gateway its ::1).
+	assert_contains "$a1" "ipv6 fd00:70::2/64 via fd00:70::1" "vxa1's IPv6"
+	assert_contains "$b1" "ipv6 fd00:70::8000:0:0:2/64 via fd00:70::8000:0:0:1" "vxb1's IPv6"
+	assert_contains "$(on hostB ip -o -6 addr show dev cfsbr0 scope global)" "fd00:70::8000:0:0:1/64" "hostB's IPv6 gateway"
+	local i ok=0
+	for i in 1 2 3; do
+		if on hostA "$CFSNET" exec vxa1 -- ping -6 -n -q -c1 -W1 fd00:70::8000:0:0:2 >/dev/null 2>&1; then
+			ok=1
+			break
+		fi
+	done
+	((ok)) || fail "no answer to ping6 from vxa1 (hostA) to vxb1 (hostB)"
+	on hostB "$CFSNET" exec vxb1 -- ping -6 -n -q -c1 -W2 fd00:70::8000:0:0:1 >/dev/null ||
+		fail "vxb1 does not reach its own IPv6 gateway"
+	assert_exit 1 cfs_on hostB up vxb2 --net ovl --ip6 fd00:70::5/64
+	assert_stderr_matches "outside this host's half fd00:70:0:0:8000::/65"
+	assert_exit 1 cfs_on hostA net create small --subnet 10.71.0.0/24 --ipv6 fd00:71::/125 --vxlan 43 --remote 192.0.2.2
+	assert_stderr_matches 'IPv6 prefix too small'
+}

@@ -261,6 +261,31 @@ static void vxlan_split(void **state)
 	cfs_vxlan_range(&lo, &a, &b);
 	assert_int_equal(a & 7, 2);
 	assert_int_equal(b & 7, 3);
+	/* IPv6: halves one bit longer, each with its own ::1 gateway. */
+	struct cfs_cidr6 half;
+	struct in6_addr g6;
+	char b6[CFS_CIDR6_STRLEN];
+	lo.has6 = hi.has6 = true;
+	lo.subnet6.addr = a6("fd00:7::");
+	lo.subnet6.prefix = 64;
+	hi.subnet6 = lo.subnet6;
+	cfs_vxlan_half6(&lo, &half);
+	cfs_cidr6_format(&half, b6);
+	assert_string_equal(b6, "fd00:7::/65");
+	cfs_vxlan_half6(&hi, &half);
+	cfs_cidr6_format(&half, b6);
+	assert_string_equal(b6, "fd00:7:0:0:8000::/65");
+	g6 = cfs_net_gateway6(&hi);
+	cfs_ip6_format(&g6, b6);
+	assert_string_equal(b6, "fd00:7::8000:0:0:1");
+	g6 = cfs_net_gateway6(&lo);
+	cfs_ip6_format(&g6, b6);
+	assert_string_equal(b6, "fd00:7::1");
+	hi.subnet6.prefix = 61; /* not on a byte boundary */
+	hi.subnet6.addr = a6("fd00:7::");
+	cfs_vxlan_half6(&hi, &half);
+	cfs_cidr6_format(&half, b6);
+	assert_string_equal(b6, "fd00:7:0:4::/62");
 	/* Without VXLAN the gateway is the first host address. */
 	lo.vni = 0;
 	cfs_ip4_format(cfs_net_gateway(&lo), s1);
