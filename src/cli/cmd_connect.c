@@ -38,8 +38,15 @@ int cmd_connect(int argc, char **argv)
 	if (cfs_connect(argv[optind], argv[optind + 1], ips ? &ip : NULL, &at, &err) < 0)
 		return cli_report(&err);
 	cfs_cidr_format(&at.ip, a);
-	printf("%s: %s on %s, host veth %s, network %s\n", argv[optind], a,
+	printf("%s: %s on %s, host veth %s, network %s", argv[optind], a,
 	       at.ifname, at.host_veth, at.network);
+	if (at.has6) {
+		char a6[CFS_CIDR6_STRLEN];
+
+		cfs_cidr6_format(&at.ip6, a6);
+		printf(", ipv6 %s", a6);
+	}
+	putchar('\n');
 	return 0;
 }
 

@@ -30,6 +30,15 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 	cli_json_str(f, in->addr4);
 	fputs(",\"gateway\":", f);
 	cli_json_str(f, v->kernel.gateway);
+	if (v->ct.has6) {
+		char a6[CFS_CIDR6_STRLEN], g6[CFS_IP6_STRLEN];
+
+		cfs_cidr6_format(&v->ct.ip6, a6);
+		cfs_ip6_format(&v->ct.gateway6, g6);
+		fprintf(f, ",\"address6\":\"%s\",\"gateway6\":\"%s\"", a6, g6);
+	} else {
+		fputs(",\"address6\":null,\"gateway6\":null", f);
+	}
 	fputs(",\"ifname\":", f);
 	cli_json_str(f, v->ct.ifname);
 	fputs(",\"host_veth\":", f);
@@ -63,7 +72,15 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 		cli_json_str(f, a->ifname);
 		fputs(",\"host_veth\":", f);
 		cli_json_str(f, a->host_veth);
-		fprintf(f, ",\"address\":\"%s\"}", ip);
+		fprintf(f, ",\"address\":\"%s\"", ip);
+		if (a->has6) {
+			char a6[CFS_CIDR6_STRLEN];
+
+			cfs_cidr6_format(&a->ip6, a6);
+			fprintf(f, ",\"address6\":\"%s\"}", a6);
+		} else {
+			fputs(",\"address6\":null}", f);
+		}
 	}
 	fputs("],\"routes\":[", f);
 	for (size_t i = 0; i < v->ct.nroutes; i++) {
@@ -86,6 +103,14 @@ static void print_view(const struct cfs_view *v)
 	       v->netns_found ? "" : " (missing)");
 	printf("address:    %s\n", cli_dash(in->addr4));
 	printf("gateway:    %s\n", cli_dash(v->kernel.gateway));
+	if (v->ct.has6) {
+		char a6[CFS_CIDR6_STRLEN], g6[CFS_IP6_STRLEN];
+
+		cfs_cidr6_format(&v->ct.ip6, a6);
+		cfs_ip6_format(&v->ct.gateway6, g6);
+		printf("address6:   %s\n", a6);
+		printf("gateway6:   %s\n", g6);
+	}
 	printf("ifname:     %s\n", v->ct.ifname);
 	printf("host_veth:  %s (%s)\n", v->ct.host_veth,
 	       v->kernel.host.found ? v->kernel.host.state : "missing");
@@ -114,6 +139,18 @@ static void print_view(const struct cfs_view *v)
 	cli_proc_show(stdout, v->ct.name);
 }
 
+/* ", ipv6 ADDR/P via GW" for a dual-stack container. */
+static void print_ip6_suffix(const struct cfs_container *ct)
+{
+	char a6[CFS_CIDR6_STRLEN], g6[CFS_IP6_STRLEN];
+
+	if (!ct->has6)
+		return;
+	cfs_cidr6_format(&ct->ip6, a6);
+	cfs_ip6_format(&ct->gateway6, g6);
+	printf(", ipv6 %s via %s", a6, g6);
+}
+
 int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -122,13 +159,14 @@ int cmd_up(int argc, char **argv)
 		{ "ifname", required_argument, NULL, 'f' },
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "net", required_argument, NULL, 'N' },
+		{ "ip6", required_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct cfs_up_opts o = { 0 };
 	struct cfs_container ct;
 	cfs_error_t err = { 0 };
-	const char *ip = NULL, *mtu = NULL;
+	const char *ip = NULL, *mtu = NULL, *ip6 = NULL;
 	bool created;
 	int c, bad = 0;
 
@@ -142,6 +180,7 @@ int cmd_up(int argc, char **argv)
 		case 'f': o.ifname = optarg; break;
 		case 'm': mtu = optarg; break;
 		case 'N': o.net = optarg; break;
+		case '6': ip6 = optarg; break;
 		case 'h': fputs(cfs_usage_text, stdout); return 0;
 		}
 	}
@@ -154,11 +193,13 @@ int cmd_up(int argc, char **argv)
 	if (cfs_check_name(o.name, &err) < 0 ||
 	    (ip && cfs_check_ip(ip, &o.ip, &err) < 0) ||
 	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
-	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0)) {
+	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0) ||
+	    (ip6 && cfs_check_ip6(ip6, &o.ip6, &err) < 0)) {
 		cfs_error_wrap(&err, "up %s", o.name);
 		return cli_report(&err);
 	}
 	o.has_ip = ip != NULL;
+	o.has_ip6 = ip6 != NULL;
 	if (cfs_up(&o, &ct, &created, &err) < 0)
 		return cli_report(&err);
 	{
@@ -166,9 +207,11 @@ int cmd_up(int argc, char **argv)
 
 		cfs_cidr_format(&ct.ip, a);
 		cfs_ip4_format(ct.gateway, g);
-		printf("%s: %s%s on %s via %s, host veth %s%s%s\n", ct.name,
+		printf("%s: %s%s on %s via %s, host veth %s%s%s", ct.name,
 		       created ? "" : "already up: ", a, ct.ifname, g, ct.host_veth,
 		       *ct.bridge ? ", bridge " : "", ct.bridge);
+		print_ip6_suffix(&ct);
+		putchar('\n');
 	}
 	return 0;
 }

@@ -6,17 +6,30 @@
 #include "cli.h"
 #include "ops/ops.h"
 
+static int cli_check_ip4(const char *opt, const char *s, uint32_t *out,
+			 cfs_error_t *err)
+{
+	if (cfs_ip4_parse(s, out) < 0)
+		return cfs_fail(err, 0, "invalid %s '%s': expected A.B.C.D", opt, s);
+	return 0;
+}
+
 static int net_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "subnet", required_argument, NULL, 's' },
 		{ "internal", no_argument, NULL, 'i' },
 		{ "mtu", required_argument, NULL, 'm' },
+		{ "ipv6", required_argument, NULL, '6' },
+		{ "vxlan", required_argument, NULL, 'x' },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "local", required_argument, NULL, 'l' },
 		{ 0 },
 	};
 	struct cfs_net_opts o = { 0 };
 	cfs_error_t err = { 0 };
-	const char *subnet = NULL, *mtu = NULL;
+	const char *subnet = NULL, *mtu = NULL, *ipv6 = NULL, *vxlan = NULL;
+	const char *remote = NULL, *local = NULL;
 	int c, bad = 0;
 
 	optind = 1;
@@ -27,6 +40,10 @@ static int net_create(int argc, char **argv)
 		case 's': subnet = optarg; break;
 		case 'i': o.internal = true; break;
 		case 'm': mtu = optarg; break;
+		case '6': ipv6 = optarg; break;
+		case 'x': vxlan = optarg; break;
+		case 'r': remote = optarg; break;
+		case 'l': local = optarg; break;
 		}
 	}
 	if (optind >= argc)
@@ -36,13 +53,24 @@ static int net_create(int argc, char **argv)
 				       argv[optind + 1]);
 	if (!subnet)
 		return cli_usage_error("%s: missing %s", "net create", "--subnet CIDR");
+	if (vxlan && !remote)
+		return cli_usage_error("%s: missing %s", "net create", "--remote IP (with --vxlan)");
+	if (!vxlan && (remote || local))
+		return cli_usage_error("%s: %s", "net create", "--remote and --local need --vxlan");
 	o.name = argv[optind];
 	if (cfs_check_name(o.name, &err) < 0 ||
 	    cfs_check_subnet(subnet, &o.subnet, &err) < 0 ||
-	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0)) {
+	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
+	    (ipv6 && cfs_check_subnet6(ipv6, &o.subnet6, &err) < 0) ||
+	    (vxlan && cfs_check_vni(vxlan, &o.vni, &err) < 0) ||
+	    (remote && cli_check_ip4("--remote", remote, &o.remote, &err) < 0) ||
+	    (local && cli_check_ip4("--local", local, &o.local, &err) < 0) ||
+	    (vxlan && o.internal &&
+	     cfs_fail(&err, 0, "--internal and --vxlan exclude each other") < 0)) {
 		cfs_error_wrap(&err, "net create %s", o.name);
 		return cli_report(&err);
 	}
+	o.has6 = ipv6 != NULL;
 	if (cfs_net_create(&o, &err) < 0)
 		return cli_report(&err);
 	return 0;
@@ -60,6 +88,27 @@ static int net_rm(int argc, char **argv)
 	if (json)
 		return cli_usage_error("%s: unknown option '%s'", "net rm", "--json");
 	return cfs_net_rm(name, &err) < 0 ? cli_report(&err) : 0;
+}
+
+/* "ipv6" and "vxlan" (null when the network has none). */
+static void print_json_extra(const struct cfs_network *net)
+{
+	char p6[CFS_CIDR6_STRLEN], r[CFS_IP4_STRLEN], l[CFS_IP4_STRLEN];
+
+	if (net->has6) {
+		cfs_cidr6_format(&net->subnet6, p6);
+		printf("\"ipv6\":\"%s\"", p6);
+	} else {
+		printf("\"ipv6\":null");
+	}
+	if (net->vni) {
+		cfs_ip4_format(net->remote, r);
+		cfs_ip4_format(net->local, l);
+		printf(",\"vxlan\":{\"id\":%u,\"remote\":\"%s\",\"local\":\"%s\"}",
+		       net->vni, r, l);
+	} else {
+		printf(",\"vxlan\":null");
+	}
 }
 
 static int net_ls(int argc, char **argv)
@@ -84,7 +133,7 @@ static int net_ls(int argc, char **argv)
 		char subnet[CFS_CIDR_STRLEN], gw[CFS_IP4_STRLEN];
 
 		cfs_cidr_format(&net->subnet, subnet);
-		cfs_ip4_format(cfs_cidr_gateway(&net->subnet), gw);
+		cfs_ip4_format(cfs_net_gateway(net), gw);
 		if (!json) {
 			printf("%-15s %-18s %-15s %-15s %-6u %-8s %zu\n", net->name,
 			       subnet, gw,
@@ -97,8 +146,10 @@ static int net_ls(int argc, char **argv)
 		printf(",\"subnet\":\"%s\",\"gateway\":\"%s\",\"mode\":\"%s\",\"bridge\":",
 		       subnet, gw, cfs_mode_name(net->mode));
 		cli_json_str(stdout, net->mode == CFS_MODE_BRIDGE ? net->ifname : NULL);
-		printf(",\"mtu\":%u,\"internal\":%s,\"auto\":%s,\"members\":[", net->mtu,
+		printf(",\"mtu\":%u,\"internal\":%s,\"auto\":%s,", net->mtu,
 		       net->internal ? "true" : "false", net->keep ? "false" : "true");
+		print_json_extra(net);
+		printf(",\"members\":[");
 		for (size_t k = 0; k < net->nleases; k++) {
 			if (k)
 				putchar(',');

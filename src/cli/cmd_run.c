@@ -81,6 +81,7 @@ int cmd_rootfs(int argc, char **argv)
 enum {
 	O_ROOTFS = 1000, O_IP, O_HOSTNAME, O_MEMORY, O_MEMORY_SWAP, O_SWAPPINESS,
 	O_CPUS, O_CPU_SHARES, O_CPU_QUOTA, O_PIDS, O_OOM, O_ENV, O_DETACH, O_LAYER,
+	O_IP6,
 };
 
 int cmd_run(int argc, char **argv)
@@ -88,6 +89,7 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rootfs", required_argument, NULL, O_ROOTFS },
 		{ "ip", required_argument, NULL, O_IP },
+		{ "ip6", required_argument, NULL, O_IP6 },
 		{ "hostname", required_argument, NULL, O_HOSTNAME },
 		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "memory-swap", required_argument, NULL, O_MEMORY_SWAP },
@@ -106,7 +108,7 @@ int cmd_run(int argc, char **argv)
 	struct cfs_run_opts o = { 0 };
 	struct cfs_run_result res;
 	cfs_error_t err = { 0 };
-	const char *ip = NULL, *memory = NULL, *swap = NULL, *swappiness = NULL,
+	const char *ip = NULL, *ip6 = NULL, *memory = NULL, *swap = NULL, *swappiness = NULL,
 		   *cpus = NULL, *shares = NULL, *quota = NULL, *pids = NULL, *oom = NULL;
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	const char **layers = calloc((size_t)argc, sizeof(*layers));
@@ -133,6 +135,7 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case O_ROOTFS: o.rootfs = optarg; break;
 		case O_IP: ip = optarg; break;
+		case O_IP6: ip6 = optarg; break;
 		case O_HOSTNAME: o.hostname = optarg; break;
 		case O_MEMORY: memory = optarg; break;
 		case O_MEMORY_SWAP: swap = optarg; break;
@@ -182,6 +185,15 @@ int cmd_run(int argc, char **argv)
 		if (cfs_check_ip(ip, &o.ip, &err) < 0)
 			goto fail;
 		o.has_ip = true;
+	}
+	if (ip6) {
+		if (!ip) {
+			cfs_fail(&err, 0, "--ip6 needs --ip (the container's network)");
+			goto fail;
+		}
+		if (cfs_check_ip6(ip6, &o.ip6, &err) < 0)
+			goto fail;
+		o.has_ip6 = true;
 	}
 	if ((memory && cfs_parse_size(memory, &o.limits.memory, &err) < 0) ||
 	    (swap && cfs_parse_size(swap, &o.limits.memory_swap, &err) < 0))

@@ -6,6 +6,7 @@
 #define CFS_NET_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,34 @@ bool cfs_cidr_overlaps(const struct cfs_cidr *a, const struct cfs_cidr *b);
  * in used[0..n). Returns 0, or -1 when the subnet is full. */
 int cfs_ipam_lowest_free(const struct cfs_cidr *subnet, const uint32_t *used,
 			 size_t n, uint32_t *out);
+
+/* ---- IPv6 addresses (addr6.c) ------------------------------------------ */
+
+struct cfs_cidr6 {
+	struct in6_addr addr; /* an address inside the prefix (not masked) */
+	unsigned prefix;      /* 0..128 */
+};
+
+#define CFS_IP6_STRLEN 46   /* INET6_ADDRSTRLEN */
+#define CFS_CIDR6_STRLEN 50 /* + "/128" */
+
+/* inet_pton's IPv6 syntax. Returns 0 or -1. */
+int cfs_ip6_parse(const char *s, struct in6_addr *out);
+/* "ADDR/P" with P 0..128. Returns 0 or -1. */
+int cfs_cidr6_parse(const char *s, struct cfs_cidr6 *out);
+void cfs_ip6_format(const struct in6_addr *addr, char buf[CFS_IP6_STRLEN]);
+void cfs_cidr6_format(const struct cfs_cidr6 *c, char buf[CFS_CIDR6_STRLEN]);
+struct in6_addr cfs_cidr6_network(const struct cfs_cidr6 *c);
+/* The gateway of a prefix: its first address after the network's (::1). */
+struct in6_addr cfs_cidr6_gateway(const struct cfs_cidr6 *c);
+bool cfs_cidr6_contains(const struct cfs_cidr6 *c, const struct in6_addr *a);
+bool cfs_cidr6_overlaps(const struct cfs_cidr6 *a, const struct cfs_cidr6 *b);
+bool cfs_ip6_equal(const struct in6_addr *a, const struct in6_addr *b);
+/* The lowest address of subnet from ::2 on that is not in used[0..n).
+ * Returns 0, or -1 when the prefix is full. */
+int cfs_ipam6_lowest_free(const struct cfs_cidr6 *subnet,
+			  const struct in6_addr *used, size_t n,
+			  struct in6_addr *out);
 
 /* The host end of a container's veth: "cfs-" + name when that fits in 15
  * characters, else "cfs-" + the first 6 characters + 5 hex digits of a hash
@@ -129,6 +158,31 @@ struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
 struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
 				    unsigned prefix, uint32_t gw);
 
+/* IPv6 (dual-stack networks): an address with IFA_F_NODAD (usable at
+ * once), and a default route ::/0 via gw. */
+struct nlmsghdr *cfs_msg_addr6(void *buf, size_t len, int ifindex,
+			       const struct cfs_cidr6 *addr);
+struct nlmsghdr *cfs_msg_route6_default(void *buf, size_t len,
+					const struct in6_addr *gw, int oif);
+
+/* A VXLAN device (multi-host networks). */
+#define CFS_VXLAN_PORT 4789
+#define CFS_VXLAN_OVERHEAD 50  /* outer IPv4 + UDP + VXLAN + inner Ethernet */
+#define CFS_VXLAN_VNI_MAX 16777215u
+struct cfs_vxlan_spec {
+	const char *name;
+	uint32_t vni;        /* 1..16777215 */
+	uint32_t remote;     /* the other host's underlay address */
+	uint32_t local;      /* our underlay address, 0 = the kernel picks */
+	uint16_t port;       /* UDP destination port */
+	unsigned mtu;        /* 0 = kernel default */
+	int master;          /* bridge ifindex, 0 = none */
+};
+/* kind "vxlan": IFLA_VXLAN_ID, _GROUP (the remote), _LOCAL, _PORT and
+ * _LEARNING on. Created down. */
+struct nlmsghdr *cfs_msg_vxlan(void *buf, size_t len,
+			       const struct cfs_vxlan_spec *spec);
+
 /* Queue a request (sent by cfs_nl_flush). */
 int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
 		      cfs_error_t *err);
@@ -146,6 +200,17 @@ int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			uint32_t gw, int oif, cfs_error_t *err);
 int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			    uint32_t gw, int flags, cfs_error_t *err);
+
+int cfs_nl_queue_addr6(struct cfs_nl *nl, int ifindex, const char *ifname,
+		       const struct cfs_cidr6 *addr, cfs_error_t *err);
+int cfs_nl_queue_route6_default(struct cfs_nl *nl, const struct in6_addr *gw,
+				int oif, cfs_error_t *err);
+int cfs_nl_queue_vxlan(struct cfs_nl *nl, const struct cfs_vxlan_spec *spec,
+		       cfs_error_t *err);
+/* The kernel's route to IPv4 dst (RTM_GETROUTE): the output link, its MTU
+ * and the source address it would use. */
+int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
+		      unsigned *mtu, uint32_t *src, cfs_error_t *err);
 
 /* ---- the read side, over libnl-route-3 ------------------------------- */
 
@@ -193,6 +258,8 @@ struct cfs_fw_net {
 	struct cfs_cidr subnet;
 	char ifname[IFNAMSIZ];  /* the bridge, or the host veth (no bridge) */
 	bool internal;          /* no NAT, no way in or out */
+	bool has6;              /* dual stack: the same rules for IPv6 */
+	struct cfs_cidr6 subnet6;
 };
 
 /* Makes cfsnet's chains hold exactly the rules for these networks:
@@ -212,9 +279,18 @@ struct cfs_fw_net {
  * Each table is committed once, and only if it changed. */
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
 
+/* The same through libip6tc for the networks with has6 set (the others
+ * are skipped): the same two chains in ip6tables' nat and filter tables,
+ * the same rules with subnet6 as the MASQUERADE source (NAT66), one
+ * commit per table and only on change; no dual-stack network: no chains. */
+int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+
 /* ---- sysctl ------------------------------------------------------------ */
 
 int cfs_ip_forward_get(int *value, cfs_error_t *err);
 int cfs_ip_forward_set(int value, cfs_error_t *err);
+/* net.ipv6.conf.all.forwarding */
+int cfs_ip6_forward_get(int *value, cfs_error_t *err);
+int cfs_ip6_forward_set(int value, cfs_error_t *err);
 
 #endif

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
@@ -374,4 +375,152 @@ int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 	cfs_ip4_format(dst, d);
 	return nl_queue(nl, cfs_msg_route4_del(p, room, dst, prefix, gw), flags,
 			err, "deleting route to %s/%u", d, prefix);
+}
+
+int cfs_nl_queue_addr6(struct cfs_nl *nl, int ifindex, const char *ifname,
+		       const struct cfs_cidr6 *addr, cfs_error_t *err)
+{
+	char a[CFS_CIDR6_STRLEN];
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	cfs_cidr6_format(addr, a);
+	return nl_queue(nl, cfs_msg_addr6(p, room, ifindex, addr), 0, err,
+			"adding address %s to %s", a, ifname);
+}
+
+int cfs_nl_queue_route6_default(struct cfs_nl *nl, const struct in6_addr *gw,
+				int oif, cfs_error_t *err)
+{
+	char g[CFS_IP6_STRLEN];
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	cfs_ip6_format(gw, g);
+	return nl_queue(nl, cfs_msg_route6_default(p, room, gw, oif), 0, err,
+			"adding default route ::/0 via %s", g);
+}
+
+int cfs_nl_queue_vxlan(struct cfs_nl *nl, const struct cfs_vxlan_spec *spec,
+		       cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_vxlan(p, room, spec), 0, err,
+			"creating vxlan device %s (id %u)", spec->name, spec->vni);
+}
+
+/* ---- one-shot queries ---------------------------------------------------- */
+
+struct route_get {
+	int oif;
+	uint32_t src;
+	unsigned mtu;
+	bool found;
+	bool done;     /* the answer (one message, no NLMSG_DONE) arrived */
+};
+
+static int route_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_get *q = data;
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	q->found = q->done = true;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(attr)) {
+		case RTA_OIF:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				q->oif = (int)mnl_attr_get_u32(attr);
+			break;
+		case RTA_PREFSRC:
+			if (mnl_attr_get_payload_len(attr) == 4)
+				memcpy(&q->src, mnl_attr_get_payload(attr), 4);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int link_mtu_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct route_get *q = data;
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	q->done = true;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(attr) == IFLA_MTU &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			q->mtu = mnl_attr_get_u32(attr);
+	}
+	return MNL_CB_OK;
+}
+
+/* Sends one request (no ack asked) and runs cb on the answer until cb
+ * sets *done (a plain get is answered by one message, without a
+ * NLMSG_DONE) or the kernel refuses. */
+static int nl_ask(struct cfs_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+		  void *data, const bool *done)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t seq = nlh->nlmsg_seq = ++nl->seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
+	} while (ret > 0 && !*done);
+	return ret < 0 ? -1 : 0;
+}
+
+int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
+		      unsigned *mtu, uint32_t *src, cfs_error_t *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], d[CFS_IP4_STRLEN];
+	struct route_get q = { 0 };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct ifinfomsg *ifi;
+	uint32_t ndst = htonl(dst);
+
+	cfs_ip4_format(dst, d);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	mnl_attr_put(nlh, RTA_DST, 4, &ndst);
+	if (nl_ask(nl, nlh, route_get_cb, &q, &q.done) < 0)
+		return cfs_fail(err, errno, "looking up the route to %s", d);
+	if (!q.found || !q.oif)
+		return cfs_fail(err, ENETUNREACH, "looking up the route to %s", d);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = q.oif;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+	q.done = false;
+	errno = 0;
+	if (nl_ask(nl, nlh, link_mtu_cb, &q, &q.done) < 0 || !q.mtu)
+		return cfs_fail(err, errno ? errno : ENODEV,
+				"reading the MTU of the link towards %s", d);
+	*oif = q.oif;
+	*mtu = q.mtu;
+	*src = ntohl(q.src);
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/if_link.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -232,5 +233,83 @@ struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
 	if ((prefix && !mnl_attr_put_check(nlh, len, RTA_DST, 4, &ndst)) ||
 	    (gw && !mnl_attr_put_check(nlh, len, RTA_GATEWAY, 4, &ngw)))
 		return NULL;
+	return nlh;
+}
+
+struct nlmsghdr *cfs_msg_addr6(void *buf, size_t len, int ifindex,
+			       const struct cfs_cidr6 *addr)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	nlh = msg_start(buf, len, RTM_NEWADDR, REQ | NLM_F_CREATE | NLM_F_REPLACE,
+			sizeof(*ifa));
+	if (!nlh)
+		return NULL;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (unsigned char)addr->prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	/* No duplicate address detection: usable at once, not after the
+	 * second or so DAD takes (the address is ours by construction). */
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_index = (unsigned)ifindex;
+	if (!mnl_attr_put_check(nlh, len, IFA_LOCAL, 16, &addr->addr) ||
+	    !mnl_attr_put_check(nlh, len, IFA_ADDRESS, 16, &addr->addr))
+		return NULL;
+	return nlh;
+}
+
+struct nlmsghdr *cfs_msg_route6_default(void *buf, size_t len,
+					const struct in6_addr *gw, int oif)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = msg_start(buf, len, RTM_NEWROUTE, REQ | NLM_F_CREATE | NLM_F_REPLACE,
+			sizeof(*rtm));
+	if (!nlh)
+		return NULL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	if (!mnl_attr_put_check(nlh, len, RTA_GATEWAY, 16, gw) ||
+	    (oif && !mnl_attr_put_u32_check(nlh, len, RTA_OIF, (uint32_t)oif)))
+		return NULL;
+	return nlh;
+}
+
+struct nlmsghdr *cfs_msg_vxlan(void *buf, size_t len,
+			       const struct cfs_vxlan_spec *spec)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *linkinfo, *data;
+	uint32_t remote = htonl(spec->remote), local = htonl(spec->local);
+
+	if (!ifi_start(&nlh, buf, len, RTM_NEWLINK,
+		       REQ | NLM_F_CREATE | NLM_F_EXCL))
+		return NULL;
+	if (!mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, spec->name) ||
+	    (spec->mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, spec->mtu)) ||
+	    (spec->master &&
+	     !mnl_attr_put_u32_check(nlh, len, IFLA_MASTER, (uint32_t)spec->master)))
+		return NULL;
+	if (!(linkinfo = mnl_attr_nest_start_check(nlh, len, IFLA_LINKINFO)) ||
+	    !mnl_attr_put_strz_check(nlh, len, IFLA_INFO_KIND, "vxlan") ||
+	    !(data = mnl_attr_nest_start_check(nlh, len, IFLA_INFO_DATA)) ||
+	    !mnl_attr_put_u32_check(nlh, len, IFLA_VXLAN_ID, spec->vni) ||
+	    /* A unicast remote goes in GROUP, as `ip link ... remote` does. */
+	    !mnl_attr_put_check(nlh, len, IFLA_VXLAN_GROUP, 4, &remote) ||
+	    (spec->local &&
+	     !mnl_attr_put_check(nlh, len, IFLA_VXLAN_LOCAL, 4, &local)) ||
+	    !mnl_attr_put_u16_check(nlh, len, IFLA_VXLAN_PORT, htons(spec->port)) ||
+	    !mnl_attr_put_u8_check(nlh, len, IFLA_VXLAN_LEARNING, 1))
+		return NULL;
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
 	return nlh;
 }

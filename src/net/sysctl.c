@@ -1,4 +1,5 @@
-/* sysctl.c - net.ipv4.ip_forward of the caller's network namespace. */
+/* sysctl.c - net.ipv4.ip_forward and net.ipv6.conf.all.forwarding of the
+ * caller's network namespace. */
 #include "net.h"
 
 #include <errno.h>
@@ -23,4 +24,23 @@ int cfs_ip_forward_get(int *value, cfs_error_t *err)
 int cfs_ip_forward_set(int value, cfs_error_t *err)
 {
 	return cfs_write_string(IP_FORWARD, value ? "1\n" : "0\n", err);
+}
+
+#define IP6_FORWARD "/proc/sys/net/ipv6/conf/all/forwarding"
+
+int cfs_ip6_forward_get(int *value, cfs_error_t *err)
+{
+	cleanup_free char *s = NULL;
+
+	if (cfs_read_file(IP6_FORWARD, &s, NULL, err) < 0)
+		return -1;
+	if (s[0] != '0' && s[0] != '1')
+		return cfs_fail(err, EINVAL, "reading " IP6_FORWARD);
+	*value = s[0] - '0';
+	return 0;
+}
+
+int cfs_ip6_forward_set(int value, cfs_error_t *err)
+{
+	return cfs_write_string(IP6_FORWARD, value ? "1\n" : "0\n", err);
 }

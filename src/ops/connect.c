@@ -66,7 +66,9 @@ static int plan_connect(struct conn_ctx *c, const char *name, const char *netnam
 				netname, have);
 	c->n.old = net;
 	if (cfs_network_copy(&c->n.net, net, err) < 0 ||
-	    cfs_net_lease(&c->n.net, name, ip, false, &c->at.ip, err) < 0)
+	    cfs_net_lease(&c->n.net, name, ip, false, &c->at.ip, err) < 0 ||
+	    cfs_net_lease6(&c->n.net, false, c->n.nets, c->n.nnets, name, NULL,
+			   &c->at.ip6, &c->at.has6, err) < 0)
 		return -1;
 
 	snprintf(c->at.network, sizeof(c->at.network), "%s", netname);
@@ -120,6 +122,8 @@ static int connect_locked(struct conn_ctx *c, const char *name,
 	if (cfs_fault("veth", err) < 0 || cfs_nl_open_in(c->nsfd, &in, err) < 0 ||
 	    cfs_config_inside(in, c->at.ifname, &c->at.ip, 0, false, c->n.net.mtu,
 			      err) < 0 ||
+	    (c->at.has6 &&
+	     cfs_config_inside6(in, c->at.ifname, &c->at.ip6, NULL, err) < 0) ||
 	    cfs_fault("config", err) < 0)
 		return -1;
 	c->ct.attach[c->ct.nattach++] = c->at;

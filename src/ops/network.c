@@ -124,9 +124,13 @@ int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		fw[k].subnet.prefix = src->subnet.prefix;
 		snprintf(fw[k].ifname, sizeof(fw[k].ifname), "%s", src->ifname);
 		fw[k].internal = src->internal;
+		fw[k].has6 = src->has6;
+		fw[k].subnet6 = src->subnet6;
 		k++;
 	}
 	r = cfs_fw_sync(fw, k, err);
+	if (r == 0)
+		r = cfs_fw6_sync(fw, k, err);
 	free(fw);
 	return r;
 }
@@ -140,6 +144,8 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 	char ip[CFS_IP4_STRLEN];
 	uint32_t addr;
 
+	if (net->vni)
+		return cfs_vxlan_lease(net, name, want, out, err);
 	if (want) {
 		addr = want->addr;
 		for (size_t i = 0; i < net->nleases; i++)
@@ -185,7 +191,7 @@ static int step_bridge(struct net_ctx *c, cfs_error_t *err)
 	struct cfs_link_set ll = { .ifname = c->net.ifname, .no_ipv6_ll = true };
 	struct cfs_link_set up = { .ifname = c->net.ifname, .up = true,
 				   .alias = CFS_LINK_ALIAS };
-	struct cfs_cidr gw = { cfs_cidr_gateway(&c->net.subnet), c->net.subnet.prefix };
+	struct cfs_cidr gw = { cfs_net_gateway(&c->net), c->net.subnet.prefix };
 
 	/* The fault fires whether or not the step had work to do: a rollback
 	 * must then leave what others use (an existing bridge) alone. */
@@ -210,7 +216,9 @@ static int step_bridge(struct net_ctx *c, cfs_error_t *err)
 	cfs_undo_push(c->undo, undo_bridge, c);
 	if (cfs_nl_link_index(c->nl, c->net.ifname, &c->bridge_idx, err) < 0 ||
 	    cfs_nl_queue_addr4(c->nl, c->bridge_idx, c->net.ifname, &gw, err) < 0 ||
-	    cfs_nl_flush(c->nl, err) < 0)
+	    cfs_nl_flush(c->nl, err) < 0 ||
+	    cfs_gateway6_on(c->nl, c->bridge_idx, c->net.ifname, &c->net, err) < 0 ||
+	    cfs_vxlan_step(c, err) < 0)
 		return -1;
 	return cfs_fault("bridge", err);
 }
@@ -267,7 +275,7 @@ static int step_firewall(struct net_ctx *c, cfs_error_t *err)
 int cfs_net_realize(struct net_ctx *c, cfs_error_t *err)
 {
 	if (step_bridge(c, err) < 0 || step_forward(c, err) < 0 ||
-	    step_firewall(c, err) < 0)
+	    cfs_forward6_step(c, err) < 0 || step_firewall(c, err) < 0)
 		return -1;
 	return 0;
 }
@@ -284,6 +292,8 @@ static int after_removal(struct cfs_state *st, cfs_error_t *err)
 	if (cfs_network_load_all(st, &nets, &n, err) < 0)
 		return -1;
 	r = cfs_fw_sync_nets(nets, n, NULL, err);
+	if (r == 0)
+		r = cfs_forward6_after_removal(st, nets, n, err);
 	cfs_networks_free(nets, n);
 	if (r < 0 || n > 0)
 		return r;
@@ -304,6 +314,7 @@ int cfs_net_remove(struct cfs_state *st, struct cfs_network *net,
 		cleanup_nl struct cfs_nl *nl = NULL;
 
 		if (cfs_nl_open(&nl, err) < 0 ||
+		    cfs_vxlan_remove(nl, net, err) < 0 ||
 		    cfs_nl_queue_link_del(nl, net->ifname, CFS_NL_MISSING_OK, err) < 0 ||
 		    cfs_nl_flush(nl, err) < 0)
 			return -1;
@@ -378,13 +389,21 @@ static int net_create_locked(struct cfs_state *st, const struct cfs_net_opts *o,
 			goto out;
 		}
 	}
+	if (o->has6 && cfs_net_check_overlap6(&o->subnet6, c.nets, c.nnets, NULL, err) < 0)
+		goto out;
 	snprintf(c.net.name, sizeof(c.net.name), "%s", o->name);
 	c.net.mode = CFS_MODE_BRIDGE;
 	c.net.subnet = o->subnet;
 	c.net.mtu = o->mtu ? o->mtu : CFS_DEFAULT_MTU;
 	c.net.internal = o->internal;
 	c.net.keep = true;
+	c.net.has6 = o->has6;
+	c.net.subnet6 = o->subnet6;
+	c.net.vni = o->vni;
+	c.net.remote = o->remote;
+	c.net.local = o->local;
 	if (cfs_nl_open(&c.nl, err) < 0 ||
+	    (o->vni && cfs_vxlan_plan(c.nl, &c.net, o->mtu, c.nets, c.nnets, err) < 0) ||
 	    cfs_net_free_bridge(c.nl, c.nets, c.nnets, c.net.ifname, err) < 0)
 		goto out;
 	if (cfs_net_realize(&c, err) < 0 || cfs_network_save(st, &c.net, err) < 0 ||

@@ -107,6 +107,53 @@ int cfs_ct_cg_create(const char *name, const struct cfs_cg_limits *lim,
  * sandbox that has ended leaves. */
 int cfs_world_cgroups_remove(const char *id, cfs_error_t *err);
 
+/* ---- dual stack (ipv6.c) ---- */
+int cfs_net_check_overlap6(const struct cfs_cidr6 *p, const struct cfs_network *nets,
+			   size_t n, const char *self, cfs_error_t *err);
+/* After cfs_net_lease: gives container name an IPv6 address of net (want,
+ * or the lowest free), when net is dual stack or is_new and want gives it
+ * its prefix. *has6 false: the network has no IPv6. */
+int cfs_net_lease6(struct cfs_network *net, bool is_new,
+		   const struct cfs_network *nets, size_t n, const char *name,
+		   const struct cfs_cidr6 *want, struct cfs_cidr6 *out,
+		   bool *has6, cfs_error_t *err);
+/* The network's IPv6 gateway on the link ifindex (no-op without IPv6). */
+int cfs_gateway6_on(struct cfs_nl *nl, int ifindex, const char *ifname,
+		    const struct cfs_network *net, cfs_error_t *err);
+/* Inside: ip6 on ifname (no DAD), ::/0 via gw6 (NULL: no route). */
+int cfs_config_inside6(struct cfs_nl *in, const char *ifname,
+		       const struct cfs_cidr6 *ip6, const struct in6_addr *gw6,
+		       cfs_error_t *err);
+/* net.ipv6.conf.all.forwarding on for the first dual-stack network (the
+ * old value saved in the host state, undo registered); put back by
+ * after_removal when none is left. */
+int cfs_forward6_step(struct net_ctx *c, cfs_error_t *err);
+int cfs_forward6_after_removal(struct cfs_state *st, const struct cfs_network *nets,
+			       size_t n, cfs_error_t *err);
+
+/* ---- multi-host networks (vxlan.c) ---- */
+/* This host's half of a VXLAN network's IPv6 prefix (the prefix itself
+ * for other networks), and its IPv6 gateway there (the half's ::1). */
+void cfs_vxlan_half6(const struct cfs_network *net, struct cfs_cidr6 *half);
+struct in6_addr cfs_net_gateway6(const struct cfs_network *net);
+/* The share of net's addresses this host hands out. */
+void cfs_vxlan_range(const struct cfs_network *net, uint32_t *lo, uint32_t *hi);
+/* The VXLAN device of net: "cfsvx" + VNI. */
+void cfs_vxlan_ifname(const struct cfs_network *net, char out[IFNAMSIZ]);
+/* For `net create --vxlan`: finds the underlay (route to the remote), sets
+ * net's local address and MTU (underlay - 50, or mtu if it fits). */
+int cfs_vxlan_plan(struct cfs_nl *nl, struct cfs_network *net, unsigned mtu,
+		   const struct cfs_network *nets, size_t n, cfs_error_t *err);
+/* Creates the VXLAN device on net's bridge (undo registered). */
+int cfs_vxlan_step(struct net_ctx *c, cfs_error_t *err);
+/* cfs_net_lease for a VXLAN network: this host's share only. */
+int cfs_vxlan_lease(struct cfs_network *net, const char *name,
+		    const struct cfs_cidr *want, struct cfs_cidr *out,
+		    cfs_error_t *err);
+/* Deletes it (gone already is fine). */
+int cfs_vxlan_remove(struct cfs_nl *nl, const struct cfs_network *net,
+		     cfs_error_t *err);
+
 /* Interface names of a container's further networks. */
 void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ]);
 

@@ -25,6 +25,8 @@ struct cfs_up_opts {
 	const char *ifname;  /* NULL: eth0 */
 	unsigned mtu;        /* 0: the network's */
 	const char *net;     /* NULL: the network the address picks */
+	bool has_ip6;        /* --ip6 */
+	struct cfs_cidr6 ip6;
 };
 
 struct cfs_net_opts {
@@ -32,6 +34,11 @@ struct cfs_net_opts {
 	struct cfs_cidr subnet;
 	bool internal;
 	unsigned mtu;        /* 0: 1500 */
+	bool has6;           /* --ipv6 PREFIX */
+	struct cfs_cidr6 subnet6;
+	uint32_t vni;        /* --vxlan ID, 0: none */
+	uint32_t remote;     /* --remote */
+	uint32_t local;      /* --local, 0: the source of the route to remote */
 };
 
 /* Validation shared by the CLI and the operations. A bad value is a
@@ -43,6 +50,13 @@ int cfs_check_mtu(const char *s, unsigned *mtu, cfs_error_t *err);
  * gateway address of its subnet. */
 int cfs_check_ip(const char *s, struct cfs_cidr *out, cfs_error_t *err);
 
+/* --ip6 ADDR/PREFIX: prefix 8..126, not the network address or the
+ * gateway (::1 of the prefix). --ipv6 of `net create`: a network address. */
+int cfs_check_ip6(const char *s, struct cfs_cidr6 *out, cfs_error_t *err);
+int cfs_check_subnet6(const char *s, struct cfs_cidr6 *out, cfs_error_t *err);
+/* --vxlan ID: 1..16777215. */
+int cfs_check_vni(const char *s, uint32_t *vni, cfs_error_t *err);
+
 /* --subnet of `net create`: prefix 8..30, a network address. */
 int cfs_check_subnet(const char *s, struct cfs_cidr *out, cfs_error_t *err);
 
@@ -52,6 +66,9 @@ int cfs_check_subnet(const char *s, struct cfs_cidr *out, cfs_error_t *err);
 int cfs_net_create(const struct cfs_net_opts *o, cfs_error_t *err);
 int cfs_net_rm(const char *name, cfs_error_t *err);
 int cfs_net_list(struct cfs_network **nets, size_t *n, cfs_error_t *err);
+/* This host's gateway of net: the first host address, or for the upper
+ * host of a VXLAN network the last one (see vxlan.c). */
+uint32_t cfs_net_gateway(const struct cfs_network *net);
 
 /* `cfsnet connect NAME NET [--ip A/P]`: NAME gets its next ethK on NET's
  * bridge, with an address of NET (ip NULL: the lowest free) and no route
@@ -100,6 +117,8 @@ struct cfs_run_opts {
 	size_t nlayers;
 	bool has_ip;                 /* join the network as `up NAME --ip` */
 	struct cfs_cidr ip;
+	bool has_ip6;                /* and --ip6 */
+	struct cfs_cidr6 ip6;
 	const char *hostname;        /* NULL: name */
 	struct cfs_cg_limits limits;
 	bool has_oom_score_adj;

@@ -31,6 +31,10 @@
 #define WAN_ADDR 0xcb007101u    /* 203.0.113.1 */
 #define UPLINK_ADDR 0xcb007102u /* 203.0.113.2 */
 #define WAN_PREFIX 24
+/* IPv6 documentation addresses: 2001:db8::1/64 outside, ::2 on the uplink. */
+#define WAN6_ADDR "2001:db8::1"
+#define UPLINK6_ADDR "2001:db8::2"
+#define WAN6_PREFIX 64
 
 /* /etc/netns must be private too (ip netns exec binds files from it). An
  * existing one gets a tmpfs; where there is none, /etc gets a writable
@@ -108,9 +112,10 @@ static int lo_up(struct cfs_nl *nl, cfs_error_t *err)
 	return cfs_nl_queue_link_set(nl, &lo, "bringing lo up", err);
 }
 
-/* The outside world: netns "wan" holding 203.0.113.1/24 on its eth0, the
- * other end "uplink" here with 203.0.113.2/24 and the default route. The
- * wan side knows no route back to anything but 203.0.113.0/24. */
+/* The outside world: netns "wan" holding 203.0.113.1/24 and
+ * 2001:db8::1/64 on its eth0, the other end "uplink" here with
+ * 203.0.113.2/24, 2001:db8::2/64 and the default routes (0/0 and ::/0).
+ * The wan side knows no route back to anything but its own subnets. */
 static int make_wan(struct cfs_nl *nl, cfs_error_t *err)
 {
 	cleanup_close int nsfd = -1;
@@ -119,8 +124,11 @@ static int make_wan(struct cfs_nl *nl, cfs_error_t *err)
 	struct cfs_cidr up_addr = { UPLINK_ADDR, WAN_PREFIX };
 	struct cfs_cidr wan_addr = { WAN_ADDR, WAN_PREFIX };
 	struct cfs_link_set eth0 = { .ifname = "eth0", .up = true };
+	struct cfs_cidr6 up6 = { .prefix = WAN6_PREFIX }, wan6 = { .prefix = WAN6_PREFIX };
 	int idx, widx;
 
+	cfs_ip6_parse(UPLINK6_ADDR, &up6.addr);
+	cfs_ip6_parse(WAN6_ADDR, &wan6.addr);
 	if (cfs_netns_create(WAN_NS, &nsfd, err) < 0)
 		return -1;
 	spec.peer_nsfd = nsfd;
@@ -128,6 +136,8 @@ static int make_wan(struct cfs_nl *nl, cfs_error_t *err)
 	    cfs_nl_link_index(nl, "uplink", &idx, err) < 0 ||
 	    cfs_nl_queue_addr4(nl, idx, "uplink", &up_addr, err) < 0 ||
 	    cfs_nl_queue_route4(nl, 0, 0, WAN_ADDR, idx, err) < 0 ||
+	    cfs_nl_queue_addr6(nl, idx, "uplink", &up6, err) < 0 ||
+	    cfs_nl_queue_route6_default(nl, &wan6.addr, idx, err) < 0 ||
 	    cfs_nl_flush(nl, err) < 0)
 		return -1;
 	if (cfs_nl_open_in(nsfd, &in, err) < 0 || lo_up(in, err) < 0 ||
@@ -135,6 +145,7 @@ static int make_wan(struct cfs_nl *nl, cfs_error_t *err)
 	    cfs_nl_flush(in, err) < 0 ||
 	    cfs_nl_link_index(in, "eth0", &widx, err) < 0 ||
 	    cfs_nl_queue_addr4(in, widx, "eth0", &wan_addr, err) < 0 ||
+	    cfs_nl_queue_addr6(in, widx, "eth0", &wan6, err) < 0 ||
 	    cfs_nl_flush(in, err) < 0)
 		return -1;
 	return 0;

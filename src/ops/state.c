@@ -66,6 +66,28 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 			return -1;
 		off += (size_t)n;
 	}
+	for (size_t i = 0; i < c->nattach; i++) {
+		char a6[CFS_CIDR6_STRLEN];
+
+		if (!c->attach[i].has6)
+			continue;
+		cfs_cidr6_format(&c->attach[i].ip6, a6);
+		n = snprintf(buf + off, len - off, "attach6=%s %s\n",
+			     c->attach[i].network, a6);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	if (c->has6) {
+		char ip6[CFS_CIDR6_STRLEN], gw6[CFS_IP6_STRLEN];
+
+		cfs_cidr6_format(&c->ip6, ip6);
+		cfs_ip6_format(&c->gateway6, gw6);
+		n = snprintf(buf + off, len - off, "ip6=%s\ngateway6=%s\n", ip6, gw6);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
 	return (int)off;
 }
 
@@ -220,6 +242,25 @@ static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
 		if (cfs_cidr_parse(w[0], &r->dst) < 0 || cfs_ip4_parse(w[1], &r->gw) < 0)
 			return cfs_fail(err, EINVAL, "bad route '%s'", val);
 		c->nroutes++;
+	} else if (!strcmp(key, "attach6")) {
+		/* After the attach= lines: completes that network's attachment. */
+		char w[2][CFS_NET_NAME_MAX + 1];
+		size_t i;
+
+		if (split_words(val, 2, w) < 0)
+			return cfs_fail(err, EINVAL, "bad attach6 '%s'", val);
+		for (i = 0; i < c->nattach && strcmp(c->attach[i].network, w[0]); i++)
+			;
+		if (i == c->nattach || cfs_cidr6_parse(w[1], &c->attach[i].ip6) < 0)
+			return cfs_fail(err, EINVAL, "bad attach6 '%s'", val);
+		c->attach[i].has6 = true;
+	} else if (!strcmp(key, "ip6")) {
+		if (cfs_cidr6_parse(val, &c->ip6) < 0)
+			return cfs_fail(err, EINVAL, "bad ip6 '%s'", val);
+		c->has6 = true;
+	} else if (!strcmp(key, "gateway6")) {
+		if (cfs_ip6_parse(val, &c->gateway6) < 0)
+			return cfs_fail(err, EINVAL, "bad gateway6 '%s'", val);
 	}
 	/* Unknown keys are skipped: a newer cfsnet may add some. */
 	return 0;
@@ -264,9 +305,30 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 	fprintf(f, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n"
 		"internal=%d\nkeep=%d\n", net->name, cfs_mode_name(net->mode),
 		subnet, net->ifname, net->mtu, net->internal, net->keep);
+	if (net->has6) {
+		char p6[CFS_CIDR6_STRLEN];
+
+		cfs_cidr6_format(&net->subnet6, p6);
+		fprintf(f, "ipv6=%s\n", p6);
+	}
+	if (net->vni) {
+		char r[CFS_IP4_STRLEN], l[CFS_IP4_STRLEN];
+
+		cfs_ip4_format(net->remote, r);
+		cfs_ip4_format(net->local, l);
+		fprintf(f, "vxlan=%u %s %s\n", net->vni, r, l);
+	}
 	for (size_t i = 0; i < net->nleases; i++) {
 		cfs_ip4_format(net->leases[i].addr, ip);
 		fprintf(f, "lease=%s %s\n", ip, net->leases[i].name);
+	}
+	for (size_t i = 0; i < net->nleases; i++) {
+		char a6[CFS_IP6_STRLEN];
+
+		if (!net->leases[i].has6)
+			continue;
+		cfs_ip6_format(&net->leases[i].addr6, a6);
+		fprintf(f, "lease6=%s %s\n", a6, net->leases[i].name);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -324,6 +386,40 @@ static int net_key(const char *key, const char *val, void *arg,
 		    strlen(sp + 1) > CFS_NAME_MAX)
 			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
 		return cfs_network_add_lease(net, addr, sp + 1, err);
+	} else if (!strcmp(key, "lease6")) {
+		/* After the lease= lines: it completes the member's lease. */
+		char ip6[CFS_IP6_STRLEN];
+		const char *sp = strchr(val, ' ');
+		struct in6_addr a6;
+
+		if (!sp || (size_t)(sp - val) >= sizeof(ip6))
+			return cfs_fail(err, EINVAL, "bad lease6 '%s'", val);
+		memcpy(ip6, val, (size_t)(sp - val));
+		ip6[sp - val] = '\0';
+		if (cfs_ip6_parse(ip6, &a6) < 0)
+			return cfs_fail(err, EINVAL, "bad lease6 '%s'", val);
+		for (size_t i = 0; i < net->nleases; i++) {
+			if (strcmp(net->leases[i].name, sp + 1))
+				continue;
+			net->leases[i].has6 = true;
+			net->leases[i].addr6 = a6;
+			return 0;
+		}
+		return cfs_fail(err, EINVAL, "lease6 '%s' of no member", val);
+	} else if (!strcmp(key, "ipv6")) {
+		if (cfs_cidr6_parse(val, &net->subnet6) < 0)
+			return cfs_fail(err, EINVAL, "bad ipv6 '%s'", val);
+		net->has6 = true;
+	} else if (!strcmp(key, "vxlan")) {
+		char w[3][CFS_NET_NAME_MAX + 1];
+		unsigned vni;
+
+		if (split_words(val, 3, w) < 0 ||
+		    parse_uint(w[0], CFS_VXLAN_VNI_MAX, &vni) < 0 || !vni ||
+		    cfs_ip4_parse(w[1], &net->remote) < 0 ||
+		    cfs_ip4_parse(w[2], &net->local) < 0)
+			return cfs_fail(err, EINVAL, "bad vxlan '%s'", val);
+		net->vni = vni;
 	}
 	return 0;
 }
@@ -654,13 +750,21 @@ int cfs_host_load(struct cfs_state *st, struct cfs_host *h, cfs_error_t *err)
 		return cfs_fail(err, EINVAL, "malformed %s", path);
 	h->saved = true;
 	h->ip_forward = text[11] - '0';
+	/* A second line while a dual-stack network exists. */
+	const char *l6 = strstr(text, "\nip6_forward=");
+	if (l6) {
+		if (l6[13] != '0' && l6[13] != '1')
+			return cfs_fail(err, EINVAL, "malformed %s", path);
+		h->saved6 = true;
+		h->ip6_forward = l6[13] - '0';
+	}
 	return 0;
 }
 
 int cfs_host_save(struct cfs_state *st, const struct cfs_host *h,
 		  cfs_error_t *err)
 {
-	char path[PATH_MAX], buf[32];
+	char path[PATH_MAX], buf[64];
 	int n;
 
 	snprintf(path, sizeof(path), "%s/host", st->dir);
@@ -669,6 +773,10 @@ int cfs_host_save(struct cfs_state *st, const struct cfs_host *h,
 			return cfs_fail(err, errno, "removing %s", path);
 		return 0;
 	}
-	n = snprintf(buf, sizeof(buf), "ip_forward=%d\n", h->ip_forward);
+	if (h->saved6)
+		n = snprintf(buf, sizeof(buf), "ip_forward=%d\nip6_forward=%d\n",
+			     h->ip_forward, h->ip6_forward);
+	else
+		n = snprintf(buf, sizeof(buf), "ip_forward=%d\n", h->ip_forward);
 	return cfs_write_file_atomic(path, buf, (size_t)n, err);
 }

@@ -28,6 +28,8 @@ struct cfs_attach {
 	char ifname[IFNAMSIZ];
 	char host_veth[IFNAMSIZ];
 	struct cfs_cidr ip;
+	bool has6;                  /* attach6=NETWORK ADDR6/P: a dual-stack network */
+	struct cfs_cidr6 ip6;
 };
 
 /* A static route added with `cfsnet route add`. */
@@ -50,11 +52,16 @@ struct cfs_container {
 	struct cfs_attach attach[CFS_MAX_ATTACH];
 	size_t nroutes;
 	struct cfs_route routes[CFS_MAX_ROUTES];
+	bool has6;                  /* dual stack: ip6=, gateway6= */
+	struct cfs_cidr6 ip6;
+	struct in6_addr gateway6;
 };
 
 struct cfs_lease {
 	uint32_t addr;
 	char name[CFS_NAME_MAX + 1];
+	bool has6;                  /* lease6= */
+	struct in6_addr addr6;
 };
 
 struct cfs_network {
@@ -65,6 +72,10 @@ struct cfs_network {
 	unsigned mtu;
 	bool internal;              /* no NAT, no way in or out */
 	bool keep;                  /* made by `net create`: stays when empty */
+	bool has6;                  /* dual stack: ipv6= */
+	struct cfs_cidr6 subnet6;   /* addr is the network address */
+	uint32_t vni;               /* multi-host (vxlan=VNI REMOTE LOCAL): 0 none */
+	uint32_t remote, local;     /* underlay addresses of the two hosts */
 	size_t nleases;
 	struct cfs_lease *leases;   /* one per member container */
 };
@@ -72,6 +83,8 @@ struct cfs_network {
 struct cfs_host {
 	bool saved;                 /* false: no cfsnet network exists */
 	int ip_forward;             /* value before the first network */
+	bool saved6;                /* false: no dual-stack network exists */
+	int ip6_forward;            /* all.forwarding before the first one */
 };
 
 struct cfs_state {

@@ -35,7 +35,9 @@ static int same_config(const struct cfs_up_opts *o, const struct cfs_container *
 	       (!o->has_ip || (ct->ip.addr == o->ip.addr &&
 			       ct->ip.prefix == o->ip.prefix)) &&
 	       (!o->mtu || ct->mtu == o->mtu) &&
-	       (!o->net || !strcmp(ct->network, o->net));
+	       (!o->net || !strcmp(ct->network, o->net)) &&
+	       (!o->has_ip6 || (ct->has6 && ct->ip6.prefix == o->ip6.prefix &&
+				cfs_ip6_equal(&ct->ip6.addr, &o->ip6.addr)));
 }
 
 static int choose_named_network(struct up_ctx *c, cfs_error_t *err)
@@ -173,13 +175,18 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 	if (cfs_network_load_all(&c->st, &c->n.nets, &c->n.nnets, err) < 0 ||
 	    choose_network(c, err) < 0 ||
 	    cfs_net_lease(&c->n.net, o->name, o->has_ip ? &o->ip : NULL,
-			  o->no_bridge, &c->ct.ip, err) < 0)
+			  o->no_bridge, &c->ct.ip, err) < 0 ||
+	    cfs_net_lease6(&c->n.net, !c->n.old, c->n.nets, c->n.nnets, o->name,
+			   o->has_ip6 ? &o->ip6 : NULL, &c->ct.ip6, &c->ct.has6,
+			   err) < 0)
 		return -1;
 
 	snprintf(c->ct.name, sizeof(c->ct.name), "%s", o->name);
 	snprintf(c->ct.network, sizeof(c->ct.network), "%s", c->n.net.name);
 	c->ct.mode = c->n.net.mode;
-	c->ct.gateway = cfs_cidr_gateway(&c->n.net.subnet);
+	c->ct.gateway = cfs_net_gateway(&c->n.net);
+	if (c->ct.has6)
+		c->ct.gateway6 = cfs_net_gateway6(&c->n.net);
 	snprintf(c->ct.ifname, sizeof(c->ct.ifname), "%s",
 		 o->ifname ? o->ifname : CFS_DEFAULT_IFNAME);
 	cfs_host_veth_name(o->name, c->ct.host_veth);
@@ -279,7 +286,8 @@ static int step_veth(struct up_ctx *c, cfs_error_t *err)
 
 		if (cfs_nl_link_index(c->n.nl, c->ct.host_veth, &idx, err) < 0 ||
 		    cfs_nl_queue_addr4(c->n.nl, idx, c->ct.host_veth, &gw, err) < 0 ||
-		    cfs_nl_flush(c->n.nl, err) < 0)
+		    cfs_nl_flush(c->n.nl, err) < 0 ||
+		    cfs_gateway6_on(c->n.nl, idx, c->ct.host_veth, &c->n.net, err) < 0)
 			return -1;
 	}
 	return cfs_fault("veth", err);
@@ -313,7 +321,9 @@ static int step_config(struct up_ctx *c, cfs_error_t *err)
 
 	if (cfs_nl_open_in(c->nsfd, &in, err) < 0 ||
 	    cfs_config_inside(in, c->ct.ifname, &c->ct.ip, c->ct.gateway, true,
-			      c->ct.mtu, err) < 0)
+			      c->ct.mtu, err) < 0 ||
+	    (c->ct.has6 && cfs_config_inside6(in, c->ct.ifname, &c->ct.ip6,
+					      &c->ct.gateway6, err) < 0))
 		return -1;
 	return cfs_fault("config", err);
 }

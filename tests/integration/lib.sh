@@ -365,6 +365,11 @@ snapshot() {
 		iptables-legacy-save -t "$t" | grep -v '^#' | sed -E 's/ \[[0-9]+:[0-9]+\]$//'
 	done
 	echo "== ip_forward $(ip_forward)"
+	for t in filter nat; do
+		echo "== ip6tables $t"
+		ip6tables-legacy-save -t "$t" | grep -v '^#' | sed -E 's/ \[[0-9]+:[0-9]+\]$//'
+	done
+	echo "== ipv6 forwarding $(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 	echo "== /run/cfsnet"
 	if [[ -d /run/cfsnet ]]; then
 		(cd /run/cfsnet && find . ! -type d ! -path ./lock -exec md5sum {} + | sort -k2)

@@ -9,7 +9,9 @@
 # run. Each test runs in new network, mount and pid namespaces with a tmpfs
 # on /run, a fresh /sys and, behind the veth `uplink` (203.0.113.2/24), an
 # "outside world" namespace `world` at 203.0.113.1/24 that has no route to
-# any container subnet, so an answer from it proves NAT. Nothing touches the
+# any container subnet, so an answer from it proves NAT (IPv6 too: the world
+# has 2001:db8::1/64, the uplink 2001:db8::2/64 and the default route ::/0,
+# so an answer from 2001:db8::1 proves NAT66). Nothing touches the
 # real host's network. One line per test (PASS name / FAIL name: reason),
 # then "N passed, M failed"; the exit status is 1 when any test failed.
 #
@@ -54,7 +56,10 @@ if [[ ${1:-} == --inner ]]; then
 			ip link set uplink up &&
 			ip -n world link set lo up &&
 			ip -n world addr add 203.0.113.1/24 dev wan0 &&
-			ip -n world link set wan0 up
+			ip -n world link set wan0 up &&
+			ip addr add 2001:db8::2/64 dev uplink nodad &&
+			ip -n world addr add 2001:db8::1/64 dev wan0 nodad &&
+			ip -6 route add default via 2001:db8::1 dev uplink
 	} >&2 || setup_fail "building the outside world"
 
 	# shellcheck source=lib.sh
