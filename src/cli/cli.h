@@ -26,6 +26,11 @@ int cli_args_json(const char *cmd, int argc, char **argv, bool *json, int nargs,
 		  char **args);
 void cli_json_str(FILE *f, const char *s);
 const char *cli_dash(const char *s);
+/* Parses n --publish values into ports (room for CFS_MAX_PORTS; n may be
+ * one more, which is refused). */
+struct cfs_port;
+int cli_parse_publish(const char *const *vals, size_t n, struct cfs_port *ports,
+		      cfs_error_t *err);
 
 /* Commands: each gets argv from its own name on, returns the exit status. */
 int cmd_up(int argc, char **argv);

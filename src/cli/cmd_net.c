@@ -122,10 +122,14 @@ int cmd_up(int argc, char **argv)
 		{ "ifname", required_argument, NULL, 'f' },
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "net", required_argument, NULL, 'N' },
+		{ "publish", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct cfs_up_opts o = { 0 };
+	struct cfs_port ports[CFS_MAX_PORTS];
+	const char *publish[CFS_MAX_PORTS + 1];
+	size_t npublish = 0;
 	struct cfs_container ct;
 	cfs_error_t err = { 0 };
 	const char *ip = NULL, *mtu = NULL;
@@ -142,6 +146,10 @@ int cmd_up(int argc, char **argv)
 		case 'f': o.ifname = optarg; break;
 		case 'm': mtu = optarg; break;
 		case 'N': o.net = optarg; break;
+		case 'p':
+			if (npublish <= CFS_MAX_PORTS)
+				publish[npublish++] = optarg;
+			break;
 		case 'h': fputs(cfs_usage_text, stdout); return 0;
 		}
 	}
@@ -154,10 +162,13 @@ int cmd_up(int argc, char **argv)
 	if (cfs_check_name(o.name, &err) < 0 ||
 	    (ip && cfs_check_ip(ip, &o.ip, &err) < 0) ||
 	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
-	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0)) {
+	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0) ||
+	    cli_parse_publish(publish, npublish, ports, &err) < 0) {
 		cfs_error_wrap(&err, "up %s", o.name);
 		return cli_report(&err);
 	}
+	o.ports = ports;
+	o.nports = npublish;
 	o.has_ip = ip != NULL;
 	if (cfs_up(&o, &ct, &created, &err) < 0)
 		return cli_report(&err);

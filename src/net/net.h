@@ -187,6 +187,8 @@ void cfs_host_cache_free(void *cache);
 
 #define CFS_FW_CHAIN_NAT "CFSNET-POSTROUTING"
 #define CFS_FW_CHAIN_FWD "CFSNET-FORWARD"
+#define CFS_FW_CHAIN_PRE "CFSNET-PREROUTING"
+#define CFS_FW_CHAIN_OUT "CFSNET-OUTPUT"
 
 struct cfs_fw_net {
 	char name[64];          /* network name, in each rule's comment */
@@ -211,6 +213,34 @@ struct cfs_fw_net {
  * FORWARD at their top. With n == 0 the jumps and chains are removed.
  * Each table is committed once, and only if it changed. */
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+
+/* A published port: HOST_PORT on every local address of the host goes to
+ * the container's addr:port. */
+struct cfs_fw_port {
+	char name[64];          /* the container, in each rule's comment */
+	int proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	uint16_t port;          /* in the container */
+	uint32_t addr;          /* the container's address */
+	struct cfs_cidr subnet; /* its network's subnet */
+	char ifname[IFNAMSIZ];  /* its network's bridge (or host veth) */
+};
+
+/* cfs_fw_sync() plus the rules of published ports, per port:
+ *   nat    CFSNET-PREROUTING (from PREROUTING), CFSNET-OUTPUT (from OUTPUT,
+ *          with ! -d 127.0.0.0/8 added):
+ *              -p P -m addrtype --dst-type LOCAL --dport HOST_PORT
+ *              -j DNAT --to-destination ADDR:PORT
+ *          CFSNET-POSTROUTING, before the masquerades (hairpin):
+ *              -s SUBNET -d ADDR -o IF -p P --dport PORT
+ *              -m conntrack --ctstate DNAT -j MASQUERADE
+ *   filter CFSNET-FORWARD, before the isolation rules:
+ *              -d ADDR -o IF -p P --dport PORT -m conntrack --ctstate DNAT -j ACCEPT
+ *              -s ADDR -i IF -p P --sport PORT -m conntrack --ctstate DNAT -j ACCEPT
+ * CFSNET-PREROUTING and CFSNET-OUTPUT exist only while a port is published. */
+int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np,
+		      cfs_error_t *err);
 
 /* ---- sysctl ------------------------------------------------------------ */
 

@@ -29,9 +29,12 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 	for (size_t i = 0; i < ct.nattach; i++)
 		if (cfs_net_leave(st, ct.attach[i].network, name, err) < 0)
 			return -1;
-	if (cfs_net_leave(st, ct.network, name, err) < 0)
+	if (cfs_net_leave(st, ct.network, name, err) < 0 ||
+	    cfs_container_remove(st, name, err) < 0)
 		return -1;
-	return cfs_container_remove(st, name, err);
+	/* Its ports' rules go with it (a network removed above took them
+	 * already, when it was its last member). */
+	return ct.nports ? cfs_fw_sync_state(st, NULL, err) : 0;
 }
 
 int cfs_down(const char *name, cfs_error_t *err)

@@ -105,15 +105,21 @@ void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ])
 		 longname + strlen(longname) - 5);
 }
 
-int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
-		     const struct cfs_network *extra, cfs_error_t *err)
+int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, const struct cfs_network *extra, cfs_error_t *err)
 {
-	struct cfs_fw_net *fw = calloc(n + 1, sizeof(*fw));
-	size_t k = 0;
+	struct cfs_fw_net *fw;
+	struct cfs_fw_port *ports = NULL;
+	size_t k = 0, np = 0;
 	int r;
 
-	if (!fw)
+	if (cfs_ports_collect(st, nets, n, extra, NULL, &ports, &np, err) < 0)
+		return -1;
+	fw = calloc(n + 1, sizeof(*fw));
+	if (!fw) {
+		free(ports);
 		return cfs_fail(err, ENOMEM, "building firewall rules");
+	}
 	for (size_t i = 0; i <= n; i++) {
 		const struct cfs_network *src = i < n ? &nets[i] : extra;
 
@@ -126,8 +132,9 @@ int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		fw[k].internal = src->internal;
 		k++;
 	}
-	r = cfs_fw_sync(fw, k, err);
+	r = cfs_fw_sync_ports(fw, k, ports, np, err);
 	free(fw);
+	free(ports);
 	return r;
 }
 
@@ -251,7 +258,7 @@ static void undo_firewall(void *arg)
 	struct net_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
-	cfs_fw_sync_nets(c->nets, c->nnets, NULL, &e);
+	cfs_fw_sync_nets(c->st, c->nets, c->nnets, NULL, &e);
 }
 
 static int step_firewall(struct net_ctx *c, cfs_error_t *err)
@@ -259,7 +266,7 @@ static int step_firewall(struct net_ctx *c, cfs_error_t *err)
 	if (c->old)
 		return cfs_fault("firewall", err);
 	cfs_undo_push(c->undo, undo_firewall, c);
-	if (cfs_fw_sync_nets(c->nets, c->nnets, &c->net, err) < 0)
+	if (cfs_fw_sync_nets(c->st, c->nets, c->nnets, &c->net, err) < 0)
 		return -1;
 	return cfs_fault("firewall", err);
 }
@@ -283,7 +290,7 @@ static int after_removal(struct cfs_state *st, cfs_error_t *err)
 
 	if (cfs_network_load_all(st, &nets, &n, err) < 0)
 		return -1;
-	r = cfs_fw_sync_nets(nets, n, NULL, err);
+	r = cfs_fw_sync_nets(st, nets, n, NULL, err);
 	cfs_networks_free(nets, n);
 	if (r < 0 || n > 0)
 		return r;

@@ -55,9 +55,28 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 		  const struct cfs_cidr *want, bool first_host,
 		  struct cfs_cidr *out, cfs_error_t *err);
 
-/* Rules for nets[0..n) plus extra (may be NULL). */
-int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
-		     const struct cfs_network *extra, cfs_error_t *err);
+/* Rules for nets[0..n) plus extra (may be NULL), and the ports the
+ * containers in st publish on those networks. */
+int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, const struct cfs_network *extra, cfs_error_t *err);
+
+/* ---- published ports (publish.c) ---- */
+
+/* The ports published by the containers in st (except skip, may be NULL)
+ * whose network is among nets[0..n) or extra; *out is malloc'd (NULL when
+ * there are none). */
+int cfs_ports_collect(struct cfs_state *st, const struct cfs_network *nets,
+		      size_t n, const struct cfs_network *extra,
+		      const char *skip, struct cfs_fw_port **out, size_t *np,
+		      cfs_error_t *err);
+/* Syncs the rules with every network and port in st, except container
+ * skip's ports (may be NULL). */
+int cfs_fw_sync_state(struct cfs_state *st, const char *skip, cfs_error_t *err);
+/* Refuses ports that container name cannot publish: the same one twice,
+ * one another container publishes, one a socket of the host holds. */
+int cfs_ports_check_free(struct cfs_state *st, const char *name,
+			 const struct cfs_port *ports, size_t n,
+			 cfs_error_t *err);
 
 /* Removes a network that has no members: its bridge, its state, its rules
  * (the chains with the last network), and restores ip_forward after the

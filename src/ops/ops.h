@@ -25,6 +25,8 @@ struct cfs_up_opts {
 	const char *ifname;  /* NULL: eth0 */
 	unsigned mtu;        /* 0: the network's */
 	const char *net;     /* NULL: the network the address picks */
+	const struct cfs_port *ports; /* --publish, nports of them */
+	size_t nports;
 };
 
 struct cfs_net_opts {
@@ -42,6 +44,9 @@ int cfs_check_mtu(const char *s, unsigned *mtu, cfs_error_t *err);
 /* Parses --ip: octets <= 255, prefix 8..30, not the network, broadcast or
  * gateway address of its subnet. */
 int cfs_check_ip(const char *s, struct cfs_cidr *out, cfs_error_t *err);
+
+/* --publish HOST:PORT[/tcp|/udp]: ports 1..65535, tcp by default. */
+int cfs_check_publish(const char *s, struct cfs_port *out, cfs_error_t *err);
 
 /* --subnet of `net create`: prefix 8..30, a network address. */
 int cfs_check_subnet(const char *s, struct cfs_cidr *out, cfs_error_t *err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,16 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 		cfs_cidr_format(&c->routes[i].dst, ip);
 		cfs_ip4_format(c->routes[i].gw, gw);
 		n = snprintf(buf + off, len - off, "route=%s %s\n", ip, gw);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	for (size_t i = 0; i < c->nports; i++) {
+		const struct cfs_port *p = &c->ports[i];
+
+		n = snprintf(buf + off, len - off, "publish=%s %u %u\n",
+			     p->proto == IPPROTO_UDP ? "udp" : "tcp",
+			     p->host_port, p->port);
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
 		off += (size_t)n;
@@ -220,6 +231,20 @@ static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
 		if (cfs_cidr_parse(w[0], &r->dst) < 0 || cfs_ip4_parse(w[1], &r->gw) < 0)
 			return cfs_fail(err, EINVAL, "bad route '%s'", val);
 		c->nroutes++;
+	} else if (!strcmp(key, "publish")) {
+		char w[3][CFS_NET_NAME_MAX + 1];
+		struct cfs_port *pt;
+		unsigned hp, cp;
+
+		if (c->nports == CFS_MAX_PORTS || split_words(val, 3, w) < 0 ||
+		    (strcmp(w[0], "tcp") && strcmp(w[0], "udp")) ||
+		    parse_uint(w[1], 65535, &hp) < 0 || !hp ||
+		    parse_uint(w[2], 65535, &cp) < 0 || !cp)
+			return cfs_fail(err, EINVAL, "bad publish '%s'", val);
+		pt = &c->ports[c->nports++];
+		pt->proto = w[0][0] == 'u' ? IPPROTO_UDP : IPPROTO_TCP;
+		pt->host_port = (uint16_t)hp;
+		pt->port = (uint16_t)cp;
 	}
 	/* Unknown keys are skipped: a newer cfsnet may add some. */
 	return 0;

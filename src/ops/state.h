@@ -36,6 +36,15 @@ struct cfs_route {
 	uint32_t gw;
 };
 
+#define CFS_MAX_PORTS 16
+
+/* A port published with `--publish HOST:PORT[/PROTO]`. */
+struct cfs_port {
+	int proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	uint16_t port;              /* in the container */
+};
+
 struct cfs_container {
 	char name[CFS_NAME_MAX + 1];
 	char network[CFS_NET_NAME_MAX + 1];
@@ -50,6 +59,8 @@ struct cfs_container {
 	struct cfs_attach attach[CFS_MAX_ATTACH];
 	size_t nroutes;
 	struct cfs_route routes[CFS_MAX_ROUTES];
+	size_t nports;
+	struct cfs_port ports[CFS_MAX_PORTS];
 };
 
 struct cfs_lease {

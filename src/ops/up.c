@@ -31,6 +31,9 @@ static int same_config(const struct cfs_up_opts *o, const struct cfs_container *
 	enum cfs_mode mode = o->no_bridge ? CFS_MODE_VETH : CFS_MODE_BRIDGE;
 	const char *ifname = o->ifname ? o->ifname : CFS_DEFAULT_IFNAME;
 
+	if (o->nports && (o->nports != ct->nports ||
+			  memcmp(o->ports, ct->ports, o->nports * sizeof(*o->ports))))
+		return 0;
 	return ct->mode == mode && !strcmp(ct->ifname, ifname) &&
 	       (!o->has_ip || (ct->ip.addr == o->ip.addr &&
 			       ct->ip.prefix == o->ip.prefix)) &&
@@ -189,6 +192,16 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 		snprintf(c->n.net.ifname, sizeof(c->n.net.ifname), "%s",
 			 c->ct.host_veth);
 	c->ct.mtu = o->mtu ? o->mtu : c->n.net.mtu;
+	if (o->nports) {
+		if (c->n.net.internal)
+			return cfs_fail(err, 0,
+					"network %s is internal: it cannot publish ports",
+					c->n.net.name);
+		if (cfs_ports_check_free(&c->st, o->name, o->ports, o->nports, err) < 0)
+			return -1;
+		memcpy(c->ct.ports, o->ports, o->nports * sizeof(*o->ports));
+		c->ct.nports = o->nports;
+	}
 	return check_host_veth_free(c, err);
 }
 
@@ -339,6 +352,25 @@ static int step_state(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("state", err);
 }
 
+static void undo_publish(void *arg)
+{
+	struct up_ctx *c = arg;
+	cfs_error_t e = { 0 };
+
+	cfs_fw_sync_state(&c->st, c->ct.name, &e);
+}
+
+/* After the state: the sync reads every container's ports from it. */
+static int step_publish(struct up_ctx *c, cfs_error_t *err)
+{
+	if (!c->ct.nports)
+		return cfs_fault("publish", err);
+	cfs_undo_push(&c->undo, undo_publish, c);
+	if (cfs_fw_sync_state(&c->st, NULL, err) < 0)
+		return cfs_error_wrap(err, "publishing ports");
+	return cfs_fault("publish", err);
+}
+
 int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	   bool *created, cfs_error_t *err)
 {
@@ -365,7 +397,7 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
 	    step_veth(c, err) < 0 || step_config(c, err) < 0 ||
-	    step_state(c, err) < 0) {
+	    step_state(c, err) < 0 || step_publish(c, err) < 0) {
 		cfs_undo_run(&c->undo);
 		goto out;
 	}
