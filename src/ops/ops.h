@@ -113,6 +113,8 @@ struct cfs_run_opts {
 	size_t nenv;
 	bool detach;
 	char *const *argv;           /* the command, NULL-terminated */
+	const struct cfs_port *ports; /* --publish (with has_ip) */
+	size_t nports;
 };
 
 struct cfs_run_result {

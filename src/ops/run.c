@@ -340,7 +340,8 @@ static int step_network(struct run_ctx *c, cfs_error_t *err)
 	const struct cfs_run_opts *o = c->o;
 
 	if (o->has_ip) {
-		struct cfs_up_opts uo = { .name = o->name, .has_ip = true, .ip = o->ip };
+		struct cfs_up_opts uo = { .name = o->name, .has_ip = true, .ip = o->ip,
+					  .ports = o->ports, .nports = o->nports };
 		struct cfs_container *ct = malloc(sizeof(*ct));
 		bool created = false;
 		int r;
