@@ -123,6 +123,10 @@ int cmd_up(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "loss", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -132,7 +136,8 @@ int cmd_up(int argc, char **argv)
 	size_t npublish = 0;
 	struct cfs_container ct;
 	cfs_error_t err = { 0 };
-	const char *ip = NULL, *mtu = NULL;
+	const char *ip = NULL, *mtu = NULL, *rate = NULL, *burst = NULL,
+		   *delay = NULL, *loss = NULL;
 	bool created;
 	int c, bad = 0;
 
@@ -150,6 +155,10 @@ int cmd_up(int argc, char **argv)
 			if (npublish <= CFS_MAX_PORTS)
 				publish[npublish++] = optarg;
 			break;
+		case 'r': rate = optarg; break;
+		case 'b': burst = optarg; break;
+		case 'd': delay = optarg; break;
+		case 'l': loss = optarg; break;
 		case 'h': fputs(cfs_usage_text, stdout); return 0;
 		}
 	}
@@ -163,7 +172,9 @@ int cmd_up(int argc, char **argv)
 	    (ip && cfs_check_ip(ip, &o.ip, &err) < 0) ||
 	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
 	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0) ||
-	    cli_parse_publish(publish, npublish, ports, &err) < 0) {
+	    cli_parse_publish(publish, npublish, ports, &err) < 0 ||
+	    cfs_check_netem(delay, loss, &err) < 0 ||
+	    cfs_check_rate(rate, burst, &o.shape, &err) < 0) {
 		cfs_error_wrap(&err, "up %s", o.name);
 		return cli_report(&err);
 	}

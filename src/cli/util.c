@@ -19,7 +19,7 @@ const char cfs_usage_text[] =
 	"  net create NAME --subnet CIDR [--internal] [--mtu N]\n"
 	"  net rm NAME         a network by name (refused while in use)\n"
 	"  net ls [--json]     list networks\n"
-	"  connect NAME NET [--ip ADDR/PREFIX]\n"
+	"  connect NAME NET [--ip ADDR/PREFIX] [--rate RATE [--burst SIZE]]\n"
 	"                      put container NAME on network NET too (eth1, eth2, ...)\n"
 	"  disconnect NAME NET take it off again\n"
 	"  route add NAME DEST via GW\n"
@@ -47,6 +47,8 @@ const char cfs_usage_text[] =
 	"  stop NAME [--timeout S]\n"
 	"                      SIGTERM, SIGKILL after S seconds (10), then remove it\n"
 	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
+	"  link set NAME [--ifname IF] (--rate RATE [--burst SIZE] | --no-rate)\n"
+	"                      rate-limit a container's link (both directions, tbf)\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

@@ -242,6 +242,41 @@ int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
 		      const struct cfs_fw_port *ports, size_t np,
 		      cfs_error_t *err);
 
+/* ---- traffic shaping (qdisc.c) ------------------------------------------ */
+
+/* tc's rate syntax: a decimal number and a unit, bit kbit mbit gbit tbit
+ * (powers of 1000, bits per second), kibit mibit gibit (of 1024), bps kbps
+ * mbps gbps tbps kibps mibps gibps (bytes per second); a bare number is
+ * bits per second. Case does not matter. Returns 0 or -1 (callers word the
+ * message); at least 1 byte per second. */
+int cfs_rate_parse(const char *s, uint64_t *bytes_per_s);
+/* A size in bytes: a number with b, k/kb/kib, m/mb/mib, g/gb/gib (powers
+ * of 1024) or nothing; 1 .. 4 GiB - 1. Returns 0 or -1. */
+int cfs_size_parse(const char *s, uint32_t *bytes);
+/* "10mbit", "1500kbit", "12bit": the largest unit that divides. */
+void cfs_rate_format(uint64_t bytes_per_s, char *buf, size_t len);
+
+#define CFS_TBF_HANDLE 0x00010000u /* 1: */
+#define CFS_TBF_MIN_BURST 4096u
+/* The bucket when none is given: 10 ms at the rate, at least 4 KiB. */
+uint32_t cfs_tbf_default_burst(uint64_t bytes_per_s);
+
+/* RTM_NEWQDISC (CREATE|REPLACE): a root tbf with handle 1: on ifindex,
+ * rate in bytes per second, a bucket of burst bytes, a queue of 50 ms at
+ * the rate plus the bucket. NULL when buf is too small or rate or burst is
+ * 0. */
+struct nlmsghdr *cfs_msg_qdisc_tbf(void *buf, size_t len, int ifindex,
+				   uint64_t rate, uint32_t burst);
+/* RTM_DELQDISC of ifindex's root qdisc (the default comes back). */
+struct nlmsghdr *cfs_msg_qdisc_del(void *buf, size_t len, int ifindex);
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate, uint32_t burst, cfs_error_t *err);
+/* With CFS_NL_MISSING_OK, no root qdisc of ours (ENOENT) is success. */
+int cfs_nl_queue_qdisc_del(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   int flags, cfs_error_t *err);
+/* Does this kernel have sch_netem (loaded, built in, or a module)? */
+bool cfs_netem_available(void);
+
 /* ---- sysctl ------------------------------------------------------------ */
 
 int cfs_ip_forward_get(int *value, cfs_error_t *err);

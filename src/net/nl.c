@@ -375,3 +375,23 @@ int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 	return nl_queue(nl, cfs_msg_route4_del(p, room, dst, prefix, gw), flags,
 			err, "deleting route to %s/%u", d, prefix);
 }
+
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate, uint32_t burst, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_qdisc_tbf(p, room, ifindex, rate, burst), 0,
+			err, "adding a tbf qdisc to %s", ifname);
+}
+
+int cfs_nl_queue_qdisc_del(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   int flags, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_qdisc_del(p, room, ifindex), flags, err,
+			"removing the qdisc of %s", ifname);
+}

@@ -331,6 +331,16 @@ static int step_config(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("config", err);
 }
 
+/* The qdiscs go with the links: no undo of their own. */
+static int step_shape(struct up_ctx *c, cfs_error_t *err)
+{
+	if (c->o->shape.rate &&
+	    cfs_shape_link(c->nsfd, c->ct.ifname, c->ct.host_veth, &c->o->shape,
+			   err) < 0)
+		return cfs_error_wrap(err, "shaping");
+	return cfs_fault("shape", err);
+}
+
 static void undo_state(void *arg)
 {
 	struct up_ctx *c = arg;
@@ -397,6 +407,7 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
 	    step_veth(c, err) < 0 || step_config(c, err) < 0 ||
+	    step_shape(c, err) < 0 ||
 	    step_state(c, err) < 0 || step_publish(c, err) < 0) {
 		cfs_undo_run(&c->undo);
 		goto out;
