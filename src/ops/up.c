@@ -406,8 +406,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 		goto out;
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
-	    step_veth(c, err) < 0 || step_config(c, err) < 0 ||
-	    step_shape(c, err) < 0 ||
+	    step_veth(c, err) < 0 || step_shape(c, err) < 0 ||
+	    step_config(c, err) < 0 ||
 	    step_state(c, err) < 0 || step_publish(c, err) < 0) {
 		cfs_undo_run(&c->undo);
 		goto out;
