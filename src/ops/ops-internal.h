@@ -60,6 +60,18 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
 		     size_t n, const struct cfs_network *extra, cfs_error_t *err);
 
+/* ---- resolv.conf and hosts (dns.c) ---- */
+
+/* /etc/netns/NAME/resolv.conf (the host's upstream servers) and hosts for
+ * every member of net (NAME's network, with its lease). */
+int cfs_dns_add(const char *name, const struct cfs_network *net,
+		cfs_error_t *err);
+/* Rewrites the hosts file of every member of net (NULL: nothing). */
+int cfs_dns_hosts_sync(const struct cfs_network *net, cfs_error_t *err);
+/* Removes /etc/netns/NAME (and /etc/netns when cfsnet made it and it is
+ * empty now). */
+int cfs_dns_remove(const char *name, cfs_error_t *err);
+
 /* ---- published ports (publish.c) ---- */
 
 /* The ports published by the containers in st (except skip, may be NULL)

@@ -362,6 +362,23 @@ static int step_state(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("state", err);
 }
 
+static void undo_dns(void *arg)
+{
+	struct up_ctx *c = arg;
+	cfs_error_t e = { 0 };
+
+	cfs_dns_remove(c->ct.name, &e);
+	cfs_dns_hosts_sync(c->n.old, &e);
+}
+
+static int step_dns(struct up_ctx *c, cfs_error_t *err)
+{
+	cfs_undo_push(&c->undo, undo_dns, c);
+	if (cfs_dns_add(c->ct.name, &c->n.net, err) < 0)
+		return -1;
+	return cfs_fault("dns", err);
+}
+
 static void undo_publish(void *arg)
 {
 	struct up_ctx *c = arg;
@@ -408,7 +425,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
 	    step_veth(c, err) < 0 || step_shape(c, err) < 0 ||
 	    step_config(c, err) < 0 ||
-	    step_state(c, err) < 0 || step_publish(c, err) < 0) {
+	    step_state(c, err) < 0 || step_dns(c, err) < 0 ||
+	    step_publish(c, err) < 0) {
 		cfs_undo_run(&c->undo);
 		goto out;
 	}

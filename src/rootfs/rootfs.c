@@ -229,7 +229,7 @@ static char *filter_resolv(const char *text, bool *had_loopback)
 	return out;
 }
 
-static int resolv_conf(char **out, cfs_error_t *err)
+int cfs_resolv_conf(char **out, cfs_error_t *err)
 {
 	cleanup_free char *host = NULL;
 	cleanup_free char *upstream = NULL;
@@ -429,7 +429,7 @@ static int build_in(int dirfd, const char *dir, int bbfd, size_t *napplets,
 		return cfs_fail(err, ENAMETOOLONG, "%s", dir);
 	if (list_applets(bb, &list, err) < 0 || make_links(dirfd, list, &n, err) < 0)
 		return -1;
-	if (resolv_conf(&resolv, err) < 0 ||
+	if (cfs_resolv_conf(&resolv, err) < 0 ||
 	    write_at(dirfd, "etc/passwd", etc_passwd, 0644, err) < 0 ||
 	    write_at(dirfd, "etc/group", etc_group, 0644, err) < 0 ||
 	    write_at(dirfd, "etc/hosts", etc_hosts, 0644, err) < 0 ||

@@ -27,6 +27,12 @@
 int cfs_rootfs_build(const char *dir, const char *busybox, size_t *napplets,
 		     cfs_error_t *err);
 
+/* The resolv.conf a container gets (*out malloc'd): the host's
+ * /etc/resolv.conf without loopback nameservers; when it had one (a stub
+ * such as systemd-resolved's 127.0.0.53), the upstreams of
+ * /run/systemd/resolve/resolv.conf instead, if that exists. */
+int cfs_resolv_conf(char **out, cfs_error_t *err);
+
 /* Whether cmd can be run in the root made of dirs[0..n) (top first: the
  * last is the base): a path with '/' is looked up as is, a bare name in
  * the container's PATH. Symlinks are resolved inside the root (openat2
