@@ -7,6 +7,7 @@
 #include "ops-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +63,32 @@ static int hosts_text(const struct cfs_network *net, char **out,
 	return 0;
 }
 
+/* Written in place, not renamed over: a container started by `run` has
+ * the file bound over its /etc/hosts, and a bind follows the inode. */
 static int write_in(const char *name, const char *file, const char *text,
 		    cfs_error_t *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32];
+	size_t len = strlen(text);
+	int fd;
 
 	if (ct_dir(name, dir, sizeof(dir), err) < 0)
 		return -1;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return cfs_fail(err, errno, "creating %s", dir);
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return cfs_write_file_atomic(path, text, strlen(text), err);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return cfs_fail(err, errno, "writing %s", path);
+	if (write(fd, text, len) != (ssize_t)len) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		return cfs_fail(err, e, "writing %s", path);
+	}
+	if (close(fd) < 0)
+		return cfs_fail(err, errno, "writing %s", path);
+	return 0;
 }
 
 int cfs_dns_hosts_sync(const struct cfs_network *net, cfs_error_t *err)

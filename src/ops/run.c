@@ -392,6 +392,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 			   cfs_error_t *err)
 {
 	const struct cfs_run_opts *o = c->o;
+	char etc[64];
 	struct cfs_init_ctx ic = {
 		.o = o,
 		.nsfd = c->nsfd,
@@ -402,6 +403,12 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 			.upper = c->upper, .work = c->work, .merged = c->merged,
 		},
 	};
+
+	/* On a network, the members' names and the resolvers `up` wrote. */
+	if (c->rec.net != CFS_RUN_NET_PRIVATE) {
+		snprintf(etc, sizeof(etc), "/etc/netns/%s", o->name);
+		ic.rootfs.etc_files = etc;
+	}
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	struct cfs_start_msg msg;
 	int sp[2], ws;

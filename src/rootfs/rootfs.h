@@ -51,6 +51,10 @@ struct cfs_rootfs_spec {
 	/* With layers: an empty writable upper and work directory (same
 	 * filesystem) and a mount point for the merged tree. */
 	const char *upper, *work, *merged;
+	/* NULL, or a directory (/etc/netns/NAME) whose hosts and resolv.conf
+	 * are bound over the root's etc/hosts and etc/resolv.conf, where the
+	 * root has those files. */
+	const char *etc_files;
 };
 
 /* Refuses layer paths overlayfs' option string cannot carry (',' ':'

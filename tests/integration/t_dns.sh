@@ -69,3 +69,22 @@ test_dns_failed_up_leaves_no_files() {
 	[[ ! -e /etc/netns/dnsb ]] || fail "/etc/netns/dnsb left after a failed up"
 	assert_eq "$before" "$(cat /etc/netns/dnsa/hosts)" "dnsa's hosts after a failed up of dnsb"
 }
+
+test_dns_run_container_sees_members_and_updates() {
+	rt_setup
+	cfs up dnsa >/dev/null
+	rt_run --detach --ip 10.0.0.9/24 -- sleep 1000
+	local hosts
+	hosts=$(cfs exec "$N" -- cat /etc/hosts)
+	assert_contains "$hosts" $'10.0.0.2\tdnsa' "the run container's /etc/hosts"
+	assert_contains "$hosts" $'10.0.0.9\t'"$N" "the run container's /etc/hosts"
+	assert_eq "$(cat /etc/netns/"$N"/resolv.conf)" "$(cfs exec "$N" -- cat /etc/resolv.conf)" "the run container's resolv.conf"
+	# A member that comes later is named in the running container too.
+	cfs up dnsb >/dev/null
+	assert_contains "$(cfs exec "$N" -- cat /etc/hosts)" $'10.0.0.3\tdnsb' "/etc/hosts after up dnsb"
+	assert_contains "$(cat /etc/netns/dnsa/hosts)" "$N" "dnsa's hosts names the run container"
+	# The root's own file is untouched.
+	assert_not_contains "$(cat "$ROOT/etc/hosts")" dnsa "the rootfs' etc/hosts"
+	cfs stop "$N" >/dev/null
+	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" "$N" "dnsa's hosts after stop"
+}

@@ -19,7 +19,7 @@ pub_get() {
 	printf 'GET / HTTP/1.0\r\n\r\n' | "${@:1:n-2}" busybox nc -w 3 "$addr" "$port" 2>/dev/null | tail -n 1 || true
 }
 
-pub_rules() { iptables-legacy-save 2>/dev/null | grep -- '--comment "cfsnet:pub' || true; }
+pub_rules() { iptables-legacy-save 2>/dev/null | grep -E -- "--comment \"cfsnet:(pub|c[0-9a-f]{8})" || true; }
 
 test_publish_port_answers_from_host_world_and_neighbour() {
 	cfs up pubweb --publish 8080:80 >/dev/null
@@ -61,10 +61,16 @@ data, _ = s.recvfrom(100)
 open(sys.argv[1], "wb").write(data)' "$out" &
 	local pid=$!
 	wait_until 3000 test -e "$out.ready" || fail "no udp listener"
+	# Sent a few times, a datagram has no retransmission: the machine's
+	# shared ARP table may be full for a moment (other labs running).
 	ip netns exec world python3 -c '
-import socket
+import os, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"ping-udp", ("203.0.113.2", 5353))'
+for i in range(25):
+    s.sendto(b"ping-udp", ("203.0.113.2", 5353))
+    time.sleep(0.2)
+    if os.path.exists(sys.argv[1]) and os.path.getsize(sys.argv[1]):
+        break' "$out"
 	wait "$pid" || true
 	assert_eq ping-udp "$(cat "$out" 2>/dev/null)" "datagram from the outside world via host:5353/udp"
 	assert_contains "$(iptables-legacy -t nat -S CFSNET-PREROUTING)" '-p udp -m addrtype --dst-type LOCAL -m udp --dport 5353' "udp rule"
@@ -154,4 +160,19 @@ test_publish_same_up_twice_is_one_and_other_ports_conflict() {
 	assert_contains "$OUT" "already up"
 	assert_exit 1 cfs up pubweb --publish 8081:80
 	assert_contains "$ERR" "another configuration"
+}
+
+test_publish_run_goes_through_up_and_stop_removes_it() {
+	rt_setup
+	mkdir -p "$ROOT/www"
+	echo hello-run >"$ROOT/www/index.html"
+	assert_exit 1 cfs run "$N" --rootfs "$ROOT" --publish 8080:80 -- true
+	assert_contains "$ERR" "--publish needs --ip"
+	rt_run --detach --ip 10.0.0.9/24 --publish 8080:80 -- busybox httpd -f -p 80 -h /www
+	wait_until 3000 cfs exec "$N" -- sh -c 'netstat -ltn | grep -q ":80 "' || fail "httpd in $N does not listen"
+	assert_eq hello-run "$(pub_get ip netns exec world 203.0.113.2 8080)" "outside world -> host:8080 -> run container"
+	assert_contains "$(cat /run/cfsnet/containers/"$N")" "publish=tcp 8080 80" "state"
+	cfs stop "$N" >/dev/null
+	assert_eq "" "$(pub_rules)" "rules after stop"
+	assert_not_contains "$(iptables-legacy-save)" "cfsnet:$N" "rules after stop"
 }
