@@ -31,6 +31,11 @@ const char *cli_dash(const char *s);
 struct cfs_port;
 int cli_parse_publish(const char *const *vals, size_t n, struct cfs_port *ports,
 		      cfs_error_t *err);
+/* A container's published ports: ,"published":[...] in JSON, and one
+ * "published:" line each in show's plain output. */
+struct cfs_container;
+void cli_publish_json(FILE *f, const struct cfs_container *ct);
+void cli_publish_show(FILE *f, const struct cfs_container *ct);
 
 /* Commands: each gets argv from its own name on, returns the exit status. */
 int cmd_up(int argc, char **argv);

@@ -73,7 +73,9 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 		cfs_ip4_format(v->ct.routes[i].gw, g);
 		fprintf(f, "%s{\"dest\":\"%s\",\"via\":\"%s\"}", i ? "," : "", d, g);
 	}
-	fputs("]}", f);
+	fputs("]", f);
+	cli_publish_json(f, &v->ct);
+	fputs("}", f);
 }
 
 static void print_view(const struct cfs_view *v)
@@ -111,6 +113,7 @@ static void print_view(const struct cfs_view *v)
 		cfs_ip4_format(v->ct.routes[i].gw, g);
 		printf("route:      %s via %s\n", d, g);
 	}
+	cli_publish_show(stdout, &v->ct);
 	cli_proc_show(stdout, v->ct.name);
 }
 

@@ -85,6 +85,8 @@ test_publish_rules_go_with_down() {
 	assert_eq 4 "$(count_matching 'cfsnet:pubweb.*ACCEPT' "$(pub_rules)")" "FORWARD accepts"
 	assert_eq 2 "$(count_matching 'cfsnet:pubweb.*MASQUERADE' "$(pub_rules)")" "hairpin MASQUERADE"
 	assert_contains "$(cat /run/cfsnet/containers/pubweb)" "publish=tcp 8080 80" "state file"
+	assert_contains "$(cfs show pubweb)" "published:  host port 8443/tcp -> 443" "show"
+	assert_eq 8443 "$(json_get "$(cfs show pubweb --json)" published.1.host_port)" "show --json published[1].host_port"
 	cfs down pubweb
 	assert_eq "" "$(pub_rules)" "rules of pubweb after down"
 	assert_eq "$before" "$(iptables-legacy-save | grep -v '^[#:]')" "rules after down (pubstay remains)"
