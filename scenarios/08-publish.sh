@@ -32,7 +32,7 @@ get() {
 # drop the very first packets).
 served() {
 	local i got
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		got=$(get "$@")
 		[[ $got == "hello from web" ]] && return 0
 		sleep 0.3
@@ -62,6 +62,7 @@ check "host -> 10.0.0.1:8080 (its bridge address)" served 10.0.0.1 8080
 check "outside (wan) -> 203.0.113.2:8080" served ip netns exec wan 203.0.113.2 8080
 check "nb -> 203.0.113.2:8080 (hairpin)" served "$CFSNET" exec nb -- 203.0.113.2 8080
 check "nb -> 10.0.0.1:8080 (hairpin through the gateway)" served "$CFSNET" exec nb -- 10.0.0.1 8080
+check "web -> 10.0.0.1:8080 (itself, through the host)" served "$CFSNET" exec web -- 10.0.0.1 8080
 check "outside (wan) -> 203.0.113.2:8081 is closed" closed ip netns exec wan 203.0.113.2 8081
 
 say "a taken port is refused"

@@ -125,6 +125,14 @@ struct nlmsghdr *cfs_msg_addr4(void *buf, size_t len, int ifindex,
 struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
 				unsigned prefix, uint32_t gw, int oif);
 
+/* Hairpin mode of bridge port ifindex (frames may leave by the port they
+ * came in: a container reaching its own published port through the host,
+ * where bridge netfilter turns the DNAT into a bridged frame). */
+struct nlmsghdr *cfs_msg_brport_hairpin(void *buf, size_t len, int ifindex,
+					bool on);
+int cfs_nl_queue_brport_hairpin(struct cfs_nl *nl, int ifindex,
+				const char *ifname, bool on, cfs_error_t *err);
+
 /* Deletes the route to dst/prefix (via gw when not 0). */
 struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
 				    unsigned prefix, uint32_t gw);

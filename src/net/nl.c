@@ -395,3 +395,13 @@ int cfs_nl_queue_qdisc_del(struct cfs_nl *nl, int ifindex, const char *ifname,
 	return nl_queue(nl, cfs_msg_qdisc_del(p, room, ifindex), flags, err,
 			"removing the qdisc of %s", ifname);
 }
+
+int cfs_nl_queue_brport_hairpin(struct cfs_nl *nl, int ifindex,
+				const char *ifname, bool on, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_brport_hairpin(p, room, ifindex, on), 0, err,
+			"setting hairpin mode on %s", ifname);
+}

@@ -331,6 +331,20 @@ static int step_config(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("config", err);
 }
 
+/* A container that publishes ports may reach them itself through the
+ * host: its bridge port must let a frame out where it came in. */
+static int step_hairpin(struct up_ctx *c, cfs_error_t *err)
+{
+	int idx;
+
+	if (!c->ct.nports || c->ct.mode != CFS_MODE_BRIDGE)
+		return 0;
+	if (cfs_nl_link_index(c->n.nl, c->ct.host_veth, &idx, err) < 0 ||
+	    cfs_nl_queue_brport_hairpin(c->n.nl, idx, c->ct.host_veth, true, err) < 0)
+		return -1;
+	return cfs_nl_flush(c->n.nl, err);
+}
+
 /* The qdiscs go with the links: no undo of their own. */
 static int step_shape(struct up_ctx *c, cfs_error_t *err)
 {
@@ -423,7 +437,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 		goto out;
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
-	    step_veth(c, err) < 0 || step_shape(c, err) < 0 ||
+	    step_veth(c, err) < 0 || step_hairpin(c, err) < 0 ||
+	    step_shape(c, err) < 0 ||
 	    step_config(c, err) < 0 ||
 	    step_state(c, err) < 0 || step_dns(c, err) < 0 ||
 	    step_publish(c, err) < 0) {

@@ -11,7 +11,11 @@
 #include "ops/ops.h"
 
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -328,6 +332,35 @@ static void state_lines(void **state)
 	assert_non_null(strstr(err.msg, "publish"));
 }
 
+static void hairpin_request(void **state)
+{
+	char buf[256];
+	struct nlmsghdr *nlh;
+	const struct ifinfomsg *ifi;
+	const struct nlattr *a, *in;
+	int n = 0;
+
+	(void)state;
+	nlh = cfs_msg_brport_hairpin(buf, sizeof(buf), 12, true);
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_type, RTM_SETLINK);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifi->ifi_family, AF_BRIDGE);
+	assert_int_equal(ifi->ifi_index, 12);
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		n++;
+		/* Nested: the bridge reads port attributes only then. */
+		assert_int_equal(a->nla_type, IFLA_PROTINFO | NLA_F_NESTED);
+		in = mnl_attr_get_payload(a);
+		assert_int_equal(mnl_attr_get_type(in), IFLA_BRPORT_MODE);
+		assert_int_equal(mnl_attr_get_u8(in), 1);
+	}
+	assert_int_equal(n, 1);
+	for (size_t len = 0; len < 40; len++)
+		assert_null(cfs_msg_brport_hairpin(buf, len, 12, true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +369,7 @@ int main(void)
 		cmocka_unit_test(rule_sets),
 		cmocka_unit_test(publish_parser),
 		cmocka_unit_test(state_lines),
+		cmocka_unit_test(hairpin_request),
 	};
 
 	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);
