@@ -2,7 +2,8 @@
  * (which `ip netns exec` and `cfsnet exec` bind over /etc). resolv.conf
  * carries the host's upstream servers, never a loopback stub; hosts names
  * every member of the container's network, so members resolve each other
- * by name, and is rewritten for all of them when one comes or goes. */
+ * by name, and is rewritten for all of them when one comes or goes. A
+ * container on several networks (`connect`) names the members of each. */
 #define _GNU_SOURCE
 #include "ops-internal.h"
 
@@ -40,27 +41,57 @@ static int ct_dir(const char *name, char *buf, size_t len, cfs_error_t *err)
 	return 0;
 }
 
-/* hosts for the members of net (may be NULL: only localhost). */
-static int hosts_text(const struct cfs_network *net, char **out,
-		      cfs_error_t *err)
+static const char hosts_head[] =
+	"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+/* The members of net but skip, one "ADDR<TAB>NAME" line each. */
+static void hosts_lines(FILE *f, const struct cfs_network *net, const char *skip)
 {
-	char *buf = NULL, ip[CFS_IP4_STRLEN];
+	char ip[CFS_IP4_STRLEN];
+
+	for (size_t i = 0; i < net->nleases; i++) {
+		if (skip && !strcmp(net->leases[i].name, skip))
+			continue;
+		cfs_ip4_format(net->leases[i].addr, ip);
+		fprintf(f, "%s\t%s\n", ip, net->leases[i].name);
+	}
+}
+
+static int memstream_done(FILE *f, char **buf, char **out, cfs_error_t *err)
+{
+	if (fclose(f) != 0) {
+		free(*buf);
+		return cfs_fail(err, ENOMEM, "building hosts");
+	}
+	*out = *buf;
+	return 0;
+}
+
+/* hosts of a container on net (its first network) and the networks of
+ * attach[0..nattach): localhost, then each network's members. */
+static int hosts_text(struct cfs_state *st, const struct cfs_network *net,
+		      const struct cfs_container *ct, const char *skip,
+		      char **out, cfs_error_t *err)
+{
+	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
 
 	if (!f)
 		return cfs_fail(err, errno, "building hosts");
-	fputs("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n", f);
-	for (size_t i = 0; net && i < net->nleases; i++) {
-		cfs_ip4_format(net->leases[i].addr, ip);
-		fprintf(f, "%s\t%s\n", ip, net->leases[i].name);
+	fputs(hosts_head, f);
+	hosts_lines(f, net, skip);
+	for (size_t i = 0; ct && i < ct->nattach; i++) {
+		struct cfs_network other;
+		cfs_error_t e2 = { 0 };
+
+		if (!strcmp(ct->attach[i].network, net->name) ||
+		    cfs_network_load(st, ct->attach[i].network, &other, &e2) < 0)
+			continue;
+		hosts_lines(f, &other, skip);
+		cfs_network_free(&other);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return cfs_fail(err, ENOMEM, "building hosts");
-	}
-	*out = buf;
-	return 0;
+	return memstream_done(f, &buf, out, err);
 }
 
 /* Written in place, not renamed over: a container started by `run` has
@@ -91,29 +122,62 @@ static int write_in(const char *name, const char *file, const char *text,
 	return 0;
 }
 
-int cfs_dns_hosts_sync(const struct cfs_network *net, cfs_error_t *err)
+/* Rewrites hosts for member name of network net. Its other networks are
+ * read from the state (net is the caller's copy, maybe newer). */
+static int sync_member(struct cfs_state *st, const struct cfs_network *net,
+		       const char *name, const char *skip, cfs_error_t *err)
 {
 	cleanup_free char *hosts = NULL;
+	struct cfs_container ct;
+	const struct cfs_network *first = net;
+	struct cfs_network own;
+	cfs_error_t e2 = { 0 };
+	bool loaded = false;
+	int r;
 
-	if (!net)
-		return 0;
-	if (ensure_etc_netns(err) < 0 || hosts_text(net, &hosts, err) < 0)
-		return -1;
-	for (size_t i = 0; i < net->nleases; i++)
-		if (write_in(net->leases[i].name, "hosts", hosts, err) < 0)
-			return -1;
-	return 0;
+	if (cfs_container_load(st, name, &ct, &e2) < 0)
+		return 0; /* no state (yet, or any more): nothing to name */
+	/* The member's first network leads its hosts. */
+	if (strcmp(ct.network, net->name) &&
+	    cfs_network_load(st, ct.network, &own, &e2) == 0) {
+		first = &own;
+		loaded = true;
+	}
+	r = hosts_text(st, first, &ct, skip, &hosts, err);
+	if (r == 0)
+		r = write_in(name, "hosts", hosts, err);
+	if (loaded)
+		cfs_network_free(&own);
+	return r;
 }
 
-int cfs_dns_add(const char *name, const struct cfs_network *net,
+int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
+		     const char *skip, cfs_error_t *err)
+{
+	struct cfs_network net;
+	cfs_error_t e2 = { 0 };
+	int r = 0;
+
+	if (cfs_network_load(st, netname, &net, &e2) < 0)
+		return 0; /* gone with its last member */
+	if (net.nleases && ensure_etc_netns(err) < 0)
+		r = -1;
+	for (size_t i = 0; i < net.nleases && r == 0; i++)
+		if (!skip || strcmp(net.leases[i].name, skip))
+			r = sync_member(st, &net, net.leases[i].name, skip, err);
+	cfs_network_free(&net);
+	return r;
+}
+
+int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
 		cfs_error_t *err)
 {
 	cleanup_free char *resolv = NULL;
 
 	if (ensure_etc_netns(err) < 0 || cfs_resolv_conf(&resolv, err) < 0 ||
-	    write_in(name, "resolv.conf", resolv, err) < 0 ||
-	    cfs_dns_hosts_sync(net, err) < 0)
-		return cfs_error_wrap(err, "writing %s/%s", ETC_NETNS, name);
+	    write_in(ct->name, "resolv.conf", resolv, err) < 0 ||
+	    cfs_dns_sync_net(st, ct->network, NULL, err) < 0)
+		return cfs_error_wrap(err, "writing %s/%s", ETC_NETNS, ct->name);
 	return 0;
 }
 

@@ -9,21 +9,6 @@
 
 #include "../ns/ns.h"
 
-/* The remaining members of netname no longer name the one gone. */
-static int dns_after_leave(struct cfs_state *st, const char *netname,
-			   cfs_error_t *err)
-{
-	struct cfs_network net;
-	cfs_error_t e2 = { 0 };
-	int r;
-
-	if (cfs_network_load(st, netname, &net, &e2) < 0)
-		return 0; /* removed with its last member */
-	r = cfs_dns_hosts_sync(&net, err);
-	cfs_network_free(&net);
-	return r;
-}
-
 static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 {
 	struct cfs_container ct;
@@ -45,8 +30,13 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 		if (cfs_net_leave(st, ct.attach[i].network, name, err) < 0)
 			return -1;
 	if (cfs_net_leave(st, ct.network, name, err) < 0 ||
-	    cfs_dns_remove(name, err) < 0 || dns_after_leave(st, ct.network, err) < 0 ||
-	    cfs_container_remove(st, name, err) < 0)
+	    cfs_container_remove(st, name, err) < 0 || cfs_dns_remove(name, err) < 0)
+		return -1;
+	/* The members left no longer name it. */
+	for (size_t i = 0; i < ct.nattach; i++)
+		if (cfs_dns_sync_net(st, ct.attach[i].network, NULL, err) < 0)
+			return -1;
+	if (cfs_dns_sync_net(st, ct.network, NULL, err) < 0)
 		return -1;
 	/* Its ports' rules go with it (a network removed above took them
 	 * already, when it was its last member). */

@@ -62,12 +62,15 @@ int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
 
 /* ---- resolv.conf and hosts (dns.c) ---- */
 
-/* /etc/netns/NAME/resolv.conf (the host's upstream servers) and hosts for
- * every member of net (NAME's network, with its lease). */
-int cfs_dns_add(const char *name, const struct cfs_network *net,
+/* /etc/netns/NAME/resolv.conf (the host's upstream servers), and hosts for
+ * every member of ct's network (ct, its lease and state saved first). */
+int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
 		cfs_error_t *err);
-/* Rewrites the hosts file of every member of net (NULL: nothing). */
-int cfs_dns_hosts_sync(const struct cfs_network *net, cfs_error_t *err);
+/* Rewrites the hosts file of every member of network netname (except
+ * skip, which also goes unnamed; may be NULL): the members of each of its
+ * networks. A network that does not exist is nothing to do. */
+int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
+		     const char *skip, cfs_error_t *err);
 /* Removes /etc/netns/NAME (and /etc/netns when cfsnet made it and it is
  * empty now). */
 int cfs_dns_remove(const char *name, cfs_error_t *err);

@@ -382,13 +382,13 @@ static void undo_dns(void *arg)
 	cfs_error_t e = { 0 };
 
 	cfs_dns_remove(c->ct.name, &e);
-	cfs_dns_hosts_sync(c->n.old, &e);
+	cfs_dns_sync_net(&c->st, c->ct.network, c->ct.name, &e);
 }
 
 static int step_dns(struct up_ctx *c, cfs_error_t *err)
 {
 	cfs_undo_push(&c->undo, undo_dns, c);
-	if (cfs_dns_add(c->ct.name, &c->n.net, err) < 0)
+	if (cfs_dns_add(&c->st, &c->ct, err) < 0)
 		return -1;
 	return cfs_fault("dns", err);
 }

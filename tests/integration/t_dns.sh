@@ -88,3 +88,26 @@ test_dns_run_container_sees_members_and_updates() {
 	cfs stop "$N" >/dev/null
 	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" "$N" "dnsa's hosts after stop"
 }
+
+test_dns_connect_names_both_networks() {
+	cfs net create dnsred --subnet 10.31.0.0/24
+	cfs net create dnsblue --subnet 10.32.0.0/24
+	cfs up dnsa --net dnsred >/dev/null
+	cfs up dnsb --net dnsblue >/dev/null
+	cfs up dnsr --net dnsred --ip 10.31.0.254/24 >/dev/null
+	cfs connect dnsr dnsblue --ip 10.32.0.254/24 >/dev/null
+	assert_contains "$(cat /etc/netns/dnsr/hosts)" $'10.31.0.2\tdnsa' "the router's hosts (red)"
+	assert_contains "$(cat /etc/netns/dnsr/hosts)" $'10.32.0.2\tdnsb' "the router's hosts (blue)"
+	assert_contains "$(cat /etc/netns/dnsb/hosts)" $'10.32.0.254\tdnsr' "dnsb's hosts"
+	assert_contains "$(cat /etc/netns/dnsa/hosts)" $'10.31.0.254\tdnsr' "dnsa's hosts"
+	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" dnsb "dnsa's hosts (blue is not its network)"
+	assert_eq 10.32.0.2 "$(cfs exec dnsr -- getent -s files hosts dnsb | awk '{print $1}')" "dnsb from the router"
+	cfs disconnect dnsr dnsblue
+	assert_not_contains "$(cat /etc/netns/dnsb/hosts)" dnsr "dnsb's hosts after disconnect"
+	assert_not_contains "$(cat /etc/netns/dnsr/hosts)" dnsb "the router's hosts after disconnect"
+	cfs connect dnsr dnsblue >/dev/null
+	assert_contains "$(cat /etc/netns/dnsb/hosts)" dnsr "dnsb's hosts after connect again"
+	cfs down dnsr
+	assert_not_contains "$(cat /etc/netns/dnsb/hosts)" dnsr "dnsb's hosts after down of the router"
+	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" dnsr "dnsa's hosts after down of the router"
+}
