@@ -125,7 +125,8 @@ static int write_in(const char *name, const char *file, const char *text,
 /* Rewrites hosts for member name of network net. Its other networks are
  * read from the state (net is the caller's copy, maybe newer). */
 static int sync_member(struct cfs_state *st, const struct cfs_network *net,
-		       const char *name, const char *skip, cfs_error_t *err)
+		       const char *name, const char *skip, const char *common,
+		       cfs_error_t *err)
 {
 	cleanup_free char *hosts = NULL;
 	struct cfs_container ct;
@@ -137,6 +138,9 @@ static int sync_member(struct cfs_state *st, const struct cfs_network *net,
 
 	if (cfs_container_load(st, name, &ct, &e2) < 0)
 		return 0; /* no state (yet, or any more): nothing to name */
+	/* The usual case: on this network only, whose text is made once. */
+	if (!ct.nattach && !strcmp(ct.network, net->name))
+		return write_in(name, "hosts", common, err);
 	/* The member's first network leads its hosts. */
 	if (strcmp(ct.network, net->name) &&
 	    cfs_network_load(st, ct.network, &own, &e2) == 0) {
@@ -160,11 +164,15 @@ int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
 
 	if (cfs_network_load(st, netname, &net, &e2) < 0)
 		return 0; /* gone with its last member */
-	if (net.nleases && ensure_etc_netns(err) < 0)
+	cleanup_free char *common = NULL;
+
+	if (net.nleases && (ensure_etc_netns(err) < 0 ||
+			    hosts_text(st, &net, NULL, skip, &common, err) < 0))
 		r = -1;
 	for (size_t i = 0; i < net.nleases && r == 0; i++)
 		if (!skip || strcmp(net.leases[i].name, skip))
-			r = sync_member(st, &net, net.leases[i].name, skip, err);
+			r = sync_member(st, &net, net.leases[i].name, skip, common,
+					err);
 	cfs_network_free(&net);
 	return r;
 }
