@@ -403,17 +403,17 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 			.upper = c->upper, .work = c->work, .merged = c->merged,
 		},
 	};
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	struct cfs_start_msg msg;
+	int sp[2], ws;
+	ssize_t n;
+	pid_t pid;
 
 	/* On a network, the members' names and the resolvers `up` wrote. */
 	if (c->rec.net != CFS_RUN_NET_PRIVATE) {
 		snprintf(etc, sizeof(etc), "/etc/netns/%s", o->name);
 		ic.rootfs.etc_files = etc;
 	}
-	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-	struct cfs_start_msg msg;
-	int sp[2], ws;
-	ssize_t n;
-	pid_t pid;
 
 	ic.envp = cfs_container_env(o->hostname ? o->hostname : o->name, o->env, o->nenv);
 	if (!ic.envp)
