@@ -106,14 +106,15 @@ void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ])
 }
 
 int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
-		     size_t n, const struct cfs_network *extra, cfs_error_t *err)
+		     size_t n, const struct cfs_network *extra,
+		     const struct cfs_container *with, cfs_error_t *err)
 {
 	struct cfs_fw_net *fw;
 	struct cfs_fw_port *ports = NULL;
 	size_t k = 0, np = 0;
 	int r;
 
-	if (cfs_ports_collect(st, nets, n, extra, NULL, &ports, &np, err) < 0)
+	if (cfs_ports_collect(st, nets, n, extra, with, NULL, &ports, &np, err) < 0)
 		return -1;
 	fw = calloc(n + 1, sizeof(*fw));
 	if (!fw) {
@@ -258,7 +259,7 @@ static void undo_firewall(void *arg)
 	struct net_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
-	cfs_fw_sync_nets(c->st, c->nets, c->nnets, NULL, &e);
+	cfs_fw_sync_nets(c->st, c->nets, c->nnets, NULL, NULL, &e);
 }
 
 static int step_firewall(struct net_ctx *c, cfs_error_t *err)
@@ -266,7 +267,7 @@ static int step_firewall(struct net_ctx *c, cfs_error_t *err)
 	if (c->old)
 		return cfs_fault("firewall", err);
 	cfs_undo_push(c->undo, undo_firewall, c);
-	if (cfs_fw_sync_nets(c->st, c->nets, c->nnets, &c->net, err) < 0)
+	if (cfs_fw_sync_nets(c->st, c->nets, c->nnets, &c->net, c->with, err) < 0)
 		return -1;
 	return cfs_fault("firewall", err);
 }
@@ -290,7 +291,7 @@ static int after_removal(struct cfs_state *st, cfs_error_t *err)
 
 	if (cfs_network_load_all(st, &nets, &n, err) < 0)
 		return -1;
-	r = cfs_fw_sync_nets(st, nets, n, NULL, err);
+	r = cfs_fw_sync_nets(st, nets, n, NULL, NULL, err);
 	cfs_networks_free(nets, n);
 	if (r < 0 || n > 0)
 		return r;

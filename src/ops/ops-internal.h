@@ -33,6 +33,9 @@ struct net_ctx {
 	struct cfs_nl *nl;          /* host side */
 	int bridge_idx;             /* its bridge, once it exists */
 	struct cfs_undo *undo;
+	const struct cfs_container *with; /* a container being made (not yet in
+					   * the state) whose ports the rules
+					   * include; may be NULL */
 };
 
 /* Makes c->net exist in the kernel if it is new (bridge with the gateway
@@ -56,9 +59,10 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 		  struct cfs_cidr *out, cfs_error_t *err);
 
 /* Rules for nets[0..n) plus extra (may be NULL), and the ports the
- * containers in st publish on those networks. */
+ * containers in st (and with, may be NULL) publish on those networks. */
 int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
-		     size_t n, const struct cfs_network *extra, cfs_error_t *err);
+		     size_t n, const struct cfs_network *extra,
+		     const struct cfs_container *with, cfs_error_t *err);
 
 /* ---- resolv.conf and hosts (dns.c) ---- */
 
@@ -78,12 +82,12 @@ int cfs_dns_remove(const char *name, cfs_error_t *err);
 /* ---- published ports (publish.c) ---- */
 
 /* The ports published by the containers in st (except skip, may be NULL)
- * whose network is among nets[0..n) or extra; *out is malloc'd (NULL when
- * there are none). */
+ * and by with (may be NULL: one not in st yet) whose network is among
+ * nets[0..n) or extra; *out is malloc'd (NULL when there are none). */
 int cfs_ports_collect(struct cfs_state *st, const struct cfs_network *nets,
 		      size_t n, const struct cfs_network *extra,
-		      const char *skip, struct cfs_fw_port **out, size_t *np,
-		      cfs_error_t *err);
+		      const struct cfs_container *with, const char *skip,
+		      struct cfs_fw_port **out, size_t *np, cfs_error_t *err);
 /* Syncs the rules with every network and port in st, except container
  * skip's ports (may be NULL). */
 int cfs_fw_sync_state(struct cfs_state *st, const char *skip, cfs_error_t *err);

@@ -87,8 +87,8 @@ static const struct cfs_network *find_net(const struct cfs_network *nets,
 
 int cfs_ports_collect(struct cfs_state *st, const struct cfs_network *nets,
 		      size_t n, const struct cfs_network *extra,
-		      const char *skip, struct cfs_fw_port **out, size_t *np,
-		      cfs_error_t *err)
+		      const struct cfs_container *with, const char *skip,
+		      struct cfs_fw_port **out, size_t *np, cfs_error_t *err)
 {
 	struct cfs_fw_port *ports = NULL;
 	size_t count = 0, cap = 0;
@@ -99,17 +99,26 @@ int cfs_ports_collect(struct cfs_state *st, const struct cfs_network *nets,
 	*np = 0;
 	if (cfs_container_names(st, &names, &nn, err) < 0)
 		return -1;
-	for (size_t i = 0; i < nn; i++) {
+	/* with goes last (i == nn), unless the state has it already. */
+	for (size_t i = 0; i <= nn; i++) {
 		struct cfs_container ct;
 		const struct cfs_network *net;
 		cfs_error_t e2 = { 0 };
 
-		if (skip && !strcmp(names[i], skip))
+		if (i == nn) {
+			if (!with || !with->nports)
+				break;
+			ct = *with;
+		} else if ((skip && !strcmp(names[i], skip)) ||
+			   (with && !strcmp(names[i], with->name))) {
 			continue;
-		/* A container file that cannot be read publishes nothing we
-		 * could describe: skip it rather than block every sync. */
-		if (cfs_container_load(st, names[i], &ct, &e2) < 0 || !ct.nports)
+		} else if (cfs_container_load(st, names[i], &ct, &e2) < 0 ||
+			   !ct.nports) {
+			/* A container file that cannot be read publishes
+			 * nothing we could describe: skip it rather than
+			 * block every sync. */
 			continue;
+		}
 		net = find_net(nets, n, extra, ct.network);
 		if (!net)
 			continue;
@@ -154,7 +163,7 @@ int cfs_fw_sync_state(struct cfs_state *st, const char *skip, cfs_error_t *err)
 
 	if (cfs_network_load_all(st, &nets, &n, err) < 0)
 		return -1;
-	if (cfs_ports_collect(st, nets, n, NULL, skip, &ports, &np, err) < 0) {
+	if (cfs_ports_collect(st, nets, n, NULL, NULL, skip, &ports, &np, err) < 0) {
 		cfs_networks_free(nets, n);
 		return -1;
 	}

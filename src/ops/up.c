@@ -401,10 +401,12 @@ static void undo_publish(void *arg)
 	cfs_fw_sync_state(&c->st, c->ct.name, &e);
 }
 
-/* After the state: the sync reads every container's ports from it. */
+/* After the state: the sync reads every container's ports from it. A new
+ * network's rules (the firewall step) included them already (n.with):
+ * then there is nothing left to commit. */
 static int step_publish(struct up_ctx *c, cfs_error_t *err)
 {
-	if (!c->ct.nports)
+	if (!c->ct.nports || !c->n.old)
 		return cfs_fault("publish", err);
 	cfs_undo_push(&c->undo, undo_publish, c);
 	if (cfs_fw_sync_state(&c->st, NULL, err) < 0)
@@ -425,6 +427,7 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	c->nsfd = -1;
 	c->n.st = &c->st;
 	c->n.undo = &c->undo;
+	c->n.with = &c->ct;
 	if (cfs_check_name(o->name, err) < 0 ||
 	    (o->ifname && cfs_check_ifname(o->ifname, err) < 0))
 		goto out_nolock;

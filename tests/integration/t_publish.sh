@@ -196,3 +196,17 @@ test_publish_run_goes_through_up_and_stop_removes_it() {
 	assert_eq "" "$(pub_rules)" "rules after stop"
 	assert_not_contains "$(iptables-legacy-save)" "cfsnet:$N" "rules after stop"
 }
+
+test_publish_rollback_of_a_first_container() {
+	# The first container of a new network: its ports go into the
+	# network's first commit; every later failure takes them out again.
+	local before step
+	before=$(snapshot)
+	for step in firewall veth config state dns publish; do
+		assert_exit 1 cfs_fault "$step" up pubweb --publish 8080:80
+		wait_no_cfs_veths
+		assert_snapshot_equal "$before" "host after a fault at step $step"
+	done
+	cfs up pubweb --publish 8080:80 >/dev/null
+	assert_contains "$(iptables-legacy -t nat -S CFSNET-PREROUTING)" "--dport 8080" "after a good up"
+}
