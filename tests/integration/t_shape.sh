@@ -128,3 +128,36 @@ test_shape_rollback_on_fault() {
 	wait_no_cfs_veths
 	assert_snapshot_equal "$before" "host after a failed up --rate"
 }
+
+test_shape_rate_holds_toward_the_container() {
+	# The other direction: the host end's tbf shapes what the container
+	# receives. 1 MB from the host to a receiver inside, at 4 mbit.
+	cfs up shpa --rate 4mbit >/dev/null
+	local out=$CFS_IT_TMP/recv-in.out pid bytes secs
+	cfs exec shpa -- python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.2", 5002))
+s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(30)
+c, _ = s.accept()
+t = time.monotonic()
+n = 0
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    n += len(d)
+open(sys.argv[1], "w").write("%d %.3f\n" % (n, time.monotonic() - t))' "$out" &
+	pid=$!
+	wait_until 3000 test -e "$out.ready" || fail "no receiver in shpa"
+	head -c 1000000 /dev/zero | busybox nc 10.0.0.2 5002
+	wait "$pid" || fail "the receiver failed"
+	read -r bytes secs <"$out"
+	assert_eq 1000000 "$bytes" "bytes received"
+	log "1 MB into shpa in $secs s at a limit of 4 mbit"
+	awk -v t="$secs" 'BEGIN { exit !(1000000 * 8 / t <= 4400000) }' ||
+		fail "1 MB in $secs s: above the 4 mbit limit (+10%)"
+}
