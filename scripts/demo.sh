@@ -75,6 +75,15 @@ if [[ $real_host == 0 ]]; then
 	# Mount changes stay in this mount namespace; the host's /run is untouched.
 	mount --make-rprivate / || die "cannot make / private"
 	mount -t tmpfs -o mode=0755 cfsnet-demo /run || die "cannot mount a tmpfs on /run"
+	# cfsnet writes each container's resolv.conf and hosts in /etc/netns:
+	# a private one (a tmpfs on it, or an overlay on /etc kept in /run).
+	if [[ -d /etc/netns ]]; then
+		mount -t tmpfs -o mode=0755 cfsnet-demo /etc/netns || die "cannot mount a tmpfs on /etc/netns"
+	else
+		{ mkdir -p /run/.etc/upper /run/.etc/work &&
+			mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/.etc/upper,workdir=/run/.etc/work /etc &&
+			mkdir /etc/netns; } || die "cannot make a private /etc/netns"
+	fi
 	# A /sys that shows this namespace's links (for anyone reading /sys/class/net).
 	mount -t sysfs sysfs /sys 2>/dev/null || true
 	ip link set lo up || die "cannot bring lo up"
@@ -171,8 +180,9 @@ if [[ $real_host == 1 ]]; then
 demo: WARNING: --real-host changes THIS MACHINE's network while it runs:
   a network namespace '$CONTAINER', a veth 'cfs-$CONTAINER', a bridge for 10.0.0.0/24
   holding 10.0.0.1, net.ipv4.ip_forward=1, and iptables rules (legacy tables,
-  chains CFSNET-POSTROUTING and CFSNET-FORWARD). 'cfsnet down' removes them all
-  at the end, and the script checks that nothing is left.
+  chains CFSNET-POSTROUTING and CFSNET-FORWARD), and /etc/netns/$CONTAINER (its
+  resolv.conf and hosts). 'cfsnet down' removes them all at the end, and the
+  script checks that nothing is left.
 EOF
 	if [[ $assume_yes == 0 ]]; then
 		[[ -t 0 ]] || die "not a terminal: add --yes to confirm --real-host"

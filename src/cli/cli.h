@@ -26,6 +26,16 @@ int cli_args_json(const char *cmd, int argc, char **argv, bool *json, int nargs,
 		  char **args);
 void cli_json_str(FILE *f, const char *s);
 const char *cli_dash(const char *s);
+/* Parses n --publish values into ports (room for CFS_MAX_PORTS; n may be
+ * one more, which is refused). */
+struct cfs_port;
+int cli_parse_publish(const char *const *vals, size_t n, struct cfs_port *ports,
+		      cfs_error_t *err);
+/* A container's published ports: ,"published":[...] in JSON, and one
+ * "published:" line each in show's plain output. */
+struct cfs_container;
+void cli_publish_json(FILE *f, const struct cfs_container *ct);
+void cli_publish_show(FILE *f, const struct cfs_container *ct);
 
 /* Commands: each gets argv from its own name on, returns the exit status. */
 int cmd_up(int argc, char **argv);
@@ -43,6 +53,7 @@ int cmd_rootfs(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 /* The process side of ls/show (cmd_run.c). */
 void cli_proc_json(FILE *f, const char *name);
 void cli_proc_cols(FILE *f, const char *name);

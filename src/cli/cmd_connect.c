@@ -9,8 +9,14 @@ int cmd_connect(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ip", required_argument, NULL, 'i' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "loss", required_argument, NULL, 'l' },
 		{ 0 },
 	};
+	const char *rate = NULL, *burst = NULL, *delay = NULL, *loss = NULL;
+	struct cfs_shape shape;
 	cfs_error_t err = { 0 };
 	struct cfs_cidr ip;
 	struct cfs_attach at;
@@ -24,6 +30,14 @@ int cmd_connect(int argc, char **argv)
 			return bad;
 		if (c == 'i')
 			ips = optarg;
+		else if (c == 'r')
+			rate = optarg;
+		else if (c == 'b')
+			burst = optarg;
+		else if (c == 'd')
+			delay = optarg;
+		else if (c == 'l')
+			loss = optarg;
 	}
 	if (argc - optind < 2)
 		return cli_usage_error("%s: missing %s", "connect",
@@ -31,11 +45,14 @@ int cmd_connect(int argc, char **argv)
 	if (argc - optind > 2)
 		return cli_usage_error("%s: unexpected argument '%s'", "connect",
 				       argv[optind + 2]);
-	if (ips && cfs_check_ip(ips, &ip, &err) < 0) {
+	if ((ips && cfs_check_ip(ips, &ip, &err) < 0) ||
+	    cfs_check_netem(delay, loss, &err) < 0 ||
+	    cfs_check_rate(rate, burst, &shape, &err) < 0) {
 		cfs_error_wrap(&err, "connect %s %s", argv[optind], argv[optind + 1]);
 		return cli_report(&err);
 	}
-	if (cfs_connect(argv[optind], argv[optind + 1], ips ? &ip : NULL, &at, &err) < 0)
+	if (cfs_connect_shaped(argv[optind], argv[optind + 1], ips ? &ip : NULL,
+			       &shape, &at, &err) < 0)
 		return cli_report(&err);
 	cfs_cidr_format(&at.ip, a);
 	printf("%s: %s on %s, host veth %s, network %s", argv[optind], a,

@@ -90,7 +90,9 @@ static void print_json_view(FILE *f, const struct cfs_view *v)
 		cfs_ip4_format(v->ct.routes[i].gw, g);
 		fprintf(f, "%s{\"dest\":\"%s\",\"via\":\"%s\"}", i ? "," : "", d, g);
 	}
-	fputs("]}", f);
+	fputs("]", f);
+	cli_publish_json(f, &v->ct);
+	fputs("}", f);
 }
 
 static void print_view(const struct cfs_view *v)
@@ -136,6 +138,7 @@ static void print_view(const struct cfs_view *v)
 		cfs_ip4_format(v->ct.routes[i].gw, g);
 		printf("route:      %s via %s\n", d, g);
 	}
+	cli_publish_show(stdout, &v->ct);
 	cli_proc_show(stdout, v->ct.name);
 }
 
@@ -160,13 +163,22 @@ int cmd_up(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "ip6", required_argument, NULL, '6' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "loss", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct cfs_up_opts o = { 0 };
+	struct cfs_port ports[CFS_MAX_PORTS];
+	const char *publish[CFS_MAX_PORTS + 1];
+	size_t npublish = 0;
 	struct cfs_container ct;
 	cfs_error_t err = { 0 };
-	const char *ip = NULL, *mtu = NULL, *ip6 = NULL;
+	const char *ip = NULL, *mtu = NULL, *ip6 = NULL, *rate = NULL,
+		   *burst = NULL, *delay = NULL, *loss = NULL;
 	bool created;
 	int c, bad = 0;
 
@@ -181,6 +193,14 @@ int cmd_up(int argc, char **argv)
 		case 'm': mtu = optarg; break;
 		case 'N': o.net = optarg; break;
 		case '6': ip6 = optarg; break;
+		case 'p':
+			if (npublish <= CFS_MAX_PORTS)
+				publish[npublish++] = optarg;
+			break;
+		case 'r': rate = optarg; break;
+		case 'b': burst = optarg; break;
+		case 'd': delay = optarg; break;
+		case 'l': loss = optarg; break;
 		case 'h': fputs(cfs_usage_text, stdout); return 0;
 		}
 	}
@@ -194,10 +214,15 @@ int cmd_up(int argc, char **argv)
 	    (ip && cfs_check_ip(ip, &o.ip, &err) < 0) ||
 	    (mtu && cfs_check_mtu(mtu, &o.mtu, &err) < 0) ||
 	    (o.ifname && cfs_check_ifname(o.ifname, &err) < 0) ||
-	    (ip6 && cfs_check_ip6(ip6, &o.ip6, &err) < 0)) {
+	    (ip6 && cfs_check_ip6(ip6, &o.ip6, &err) < 0) ||
+	    cli_parse_publish(publish, npublish, ports, &err) < 0 ||
+	    cfs_check_netem(delay, loss, &err) < 0 ||
+	    cfs_check_rate(rate, burst, &o.shape, &err) < 0) {
 		cfs_error_wrap(&err, "up %s", o.name);
 		return cli_report(&err);
 	}
+	o.ports = ports;
+	o.nports = npublish;
 	o.has_ip = ip != NULL;
 	o.has_ip6 = ip6 != NULL;
 	if (cfs_up(&o, &ct, &created, &err) < 0)

@@ -82,6 +82,7 @@ enum {
 	O_ROOTFS = 1000, O_IP, O_HOSTNAME, O_MEMORY, O_MEMORY_SWAP, O_SWAPPINESS,
 	O_CPUS, O_CPU_SHARES, O_CPU_QUOTA, O_PIDS, O_OOM, O_ENV, O_DETACH, O_LAYER,
 	O_IP6,
+	O_PUBLISH,
 };
 
 int cmd_run(int argc, char **argv)
@@ -102,6 +103,7 @@ int cmd_run(int argc, char **argv)
 		{ "env", required_argument, NULL, O_ENV },
 		{ "detach", no_argument, NULL, O_DETACH },
 		{ "layer", required_argument, NULL, O_LAYER },
+		{ "publish", required_argument, NULL, O_PUBLISH },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -114,6 +116,9 @@ int cmd_run(int argc, char **argv)
 	const char **layers = calloc((size_t)argc, sizeof(*layers));
 	int c, bad = 0, dd = argc, ret;
 	long v;
+	struct cfs_port ports[CFS_MAX_PORTS];
+	const char *publish[CFS_MAX_PORTS + 1];
+	size_t npublish = 0;
 
 	if (!env || !layers) {
 		free(env);
@@ -149,6 +154,10 @@ int cmd_run(int argc, char **argv)
 		case 'd':
 		case O_DETACH: o.detach = true; break;
 		case O_LAYER: layers[o.nlayers++] = optarg; break;
+		case O_PUBLISH:
+			if (npublish <= CFS_MAX_PORTS)
+				publish[npublish++] = optarg;
+			break;
 		case 'h': fputs(cfs_usage_text, stdout); ret = 0; goto out;
 		}
 	}
@@ -195,6 +204,14 @@ int cmd_run(int argc, char **argv)
 			goto fail;
 		o.has_ip6 = true;
 	}
+	if (cli_parse_publish(publish, npublish, ports, &err) < 0)
+		goto fail;
+	if (npublish && !o.has_ip) {
+		cfs_fail(&err, 0, "--publish needs --ip: a container without a network has no address to publish");
+		goto fail;
+	}
+	o.ports = ports;
+	o.nports = npublish;
 	if ((memory && cfs_parse_size(memory, &o.limits.memory, &err) < 0) ||
 	    (swap && cfs_parse_size(swap, &o.limits.memory_swap, &err) < 0))
 		goto fail;

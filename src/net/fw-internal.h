@@ -15,10 +15,14 @@
 
 #include "net.h"
 
-/* The two tables cfsnet writes to. */
+/* cfsnet's chains (named after the table of the first two, the only ones
+ * there were at first): NAT and NAT_PRE/NAT_OUT live in table nat and are
+ * committed together; FILTER in table filter. */
 enum cfs_fw_table {
-	CFS_FW_NAT,    /* nat: CFSNET-POSTROUTING, jumped to from POSTROUTING */
-	CFS_FW_FILTER, /* filter: CFSNET-FORWARD, jumped to from FORWARD */
+	CFS_FW_NAT,     /* nat: CFSNET-POSTROUTING, jumped to from POSTROUTING */
+	CFS_FW_FILTER,  /* filter: CFSNET-FORWARD, jumped to from FORWARD */
+	CFS_FW_NAT_PRE, /* nat: CFSNET-PREROUTING, from PREROUTING (ports) */
+	CFS_FW_NAT_OUT, /* nat: CFSNET-OUTPUT, from OUTPUT (ports) */
 	CFS_FW_NTABLES
 };
 
@@ -64,6 +68,26 @@ size_t cfs_fw_entry_drop_other(void *buf, size_t len,
 size_t cfs_fw_entry_drop_in(void *buf, size_t len, const struct cfs_fw_net *net);
 size_t cfs_fw_entry_drop_out(void *buf, size_t len,
 			     const struct cfs_fw_net *net);
+/* Published ports (see cfs_fw_sync_ports in net.h):
+ *   dnat:          -p P -m addrtype --dst-type LOCAL -m P --dport HOST_PORT
+ *                  -m comment --comment cfsnet:NAME -j DNAT --to-destination ADDR:PORT
+ *                  (local: with ! -d 127.0.0.0/8, for OUTPUT)
+ *   hairpin:       -s SUBNET -d ADDR/32 -o IF -p P -m P --dport PORT
+ *                  -m conntrack --ctstate DNAT -m comment ... -j MASQUERADE
+ *   publish_in:    -d ADDR/32 -o IF -p P -m P --dport PORT
+ *                  -m conntrack --ctstate DNAT -m comment ... -j ACCEPT
+ *   publish_reply: -s ADDR/32 -i IF -p P -m P --sport PORT
+ *                  -m conntrack --ctstate DNAT -m comment ... -j ACCEPT
+ * addrtype is revision 1, tcp/udp revision 0, DNAT revision 2. They return
+ * 0 for a protocol other than TCP or UDP. */
+size_t cfs_fw_entry_dnat(void *buf, size_t len, const struct cfs_fw_port *p,
+			 bool local);
+size_t cfs_fw_entry_hairpin(void *buf, size_t len, const struct cfs_fw_port *p);
+size_t cfs_fw_entry_publish_in(void *buf, size_t len,
+			       const struct cfs_fw_port *p);
+size_t cfs_fw_entry_publish_reply(void *buf, size_t len,
+				  const struct cfs_fw_port *p);
+
 /* The prefix every cfsnet interface name starts with (bridges cfsbrN, host
  * veths cfs-NAME and cfsK-NAME): "-o cfs+" matches them all. */
 #define CFS_FW_IFPREFIX "cfs"
@@ -84,6 +108,13 @@ struct cfs_fw_rules {
  * cfs_fw_rules_free() in every case. */
 int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 		       size_t n, struct cfs_fw_rules *out, cfs_error_t *err);
+/* The same with published ports: NAT_PRE and NAT_OUT get one dnat entry
+ * per port, NAT one hairpin per port before the masquerades, FILTER
+ * publish_in and publish_reply per port before everything else. */
+int cfs_fw_rules_build_ports(enum cfs_fw_table t, const struct cfs_fw_net *nets,
+			     size_t n, const struct cfs_fw_port *ports,
+			     size_t np, struct cfs_fw_rules *out,
+			     cfs_error_t *err);
 void cfs_fw_rules_free(struct cfs_fw_rules *r);
 /* Iterates: prev NULL gives the first entry; NULL after the last. */
 const struct ipt_entry *cfs_fw_rules_next(const struct cfs_fw_rules *r,

@@ -21,16 +21,23 @@
 #include <string.h>
 
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_tcpudp.h>
 
 #include "../common/util.h"
 
+/* base: the chain whose table handle (and commit counter) the others of
+ * the same kernel table share. */
 static const struct {
 	const char *table, *chain, *builtin;
+	enum cfs_fw_table base;
 } tables[CFS_FW_NTABLES] = {
-	[CFS_FW_NAT] = { "nat", CFS_FW_CHAIN_NAT, "POSTROUTING" },
-	[CFS_FW_FILTER] = { "filter", CFS_FW_CHAIN_FWD, "FORWARD" },
+	[CFS_FW_NAT] = { "nat", CFS_FW_CHAIN_NAT, "POSTROUTING", CFS_FW_NAT },
+	[CFS_FW_FILTER] = { "filter", CFS_FW_CHAIN_FWD, "FORWARD", CFS_FW_FILTER },
+	[CFS_FW_NAT_PRE] = { "nat", CFS_FW_CHAIN_PRE, "PREROUTING", CFS_FW_NAT },
+	[CFS_FW_NAT_OUT] = { "nat", CFS_FW_CHAIN_OUT, "OUTPUT", CFS_FW_NAT },
 };
 
 static unsigned commits[CFS_FW_NTABLES];
@@ -52,7 +59,7 @@ const char *cfs_fw_builtin(enum cfs_fw_table t)
 
 unsigned cfs_fw_commit_count(enum cfs_fw_table t)
 {
-	return commits[t];
+	return commits[tables[t].base];
 }
 
 /* ---- building entries ------------------------------------------------ */
@@ -280,6 +287,154 @@ size_t cfs_fw_entry_jump(void *buf, size_t len, const char *chain)
 	return ebuf_done(&b);
 }
 
+/* ---- published ports ------------------------------------------------- */
+
+static void add_comment_name(struct ebuf *b, const char *name)
+{
+	struct xt_comment_info *c =
+		ebuf_match(b, "comment", 0, sizeof(struct xt_comment_info));
+
+	if (c)
+		snprintf(c->comment, sizeof(c->comment), "cfsnet:%.*s", 63, name);
+}
+
+static bool valid_port(const struct cfs_fw_port *p)
+{
+	return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+	       p->host_port && p->port && valid_ifname(p->ifname) &&
+	       p->subnet.prefix <= 32;
+}
+
+/* "-p P -m P --dport D" (or --sport S): ports in host byte order, the
+ * other range left at 0:65535 as iptables writes it. */
+static void add_l4(struct ebuf *b, int proto, uint16_t sport, uint16_t dport)
+{
+	uint16_t *spts, *dpts;
+
+	if (!b->e)
+		return;
+	b->e->ip.proto = (uint16_t)proto;
+	if (proto == IPPROTO_TCP) {
+		struct xt_tcp *t = ebuf_match(b, "tcp", 0, sizeof(*t));
+
+		if (!t)
+			return;
+		spts = t->spts;
+		dpts = t->dpts;
+	} else {
+		struct xt_udp *u = ebuf_match(b, "udp", 0, sizeof(*u));
+
+		if (!u)
+			return;
+		spts = u->spts;
+		dpts = u->dpts;
+	}
+	spts[0] = sport;
+	spts[1] = sport ? sport : 0xffff;
+	dpts[0] = dport;
+	dpts[1] = dport ? dport : 0xffff;
+}
+
+static void add_ctstate_dnat(struct ebuf *b)
+{
+	struct xt_conntrack_mtinfo3 *ct = ebuf_match(b, "conntrack", 3, sizeof(*ct));
+
+	if (ct) {
+		ct->match_flags = XT_CONNTRACK_STATE;
+		ct->state_mask = XT_CONNTRACK_STATE_DNAT;
+	}
+}
+
+static void set_host(struct in_addr *a, struct in_addr *m, uint32_t addr)
+{
+	a->s_addr = htonl(addr);
+	m->s_addr = 0xffffffff;
+}
+
+size_t cfs_fw_entry_dnat(void *buf, size_t len, const struct cfs_fw_port *p,
+			 bool local)
+{
+	struct nf_nat_range2 *r;
+	struct xt_addrtype_info_v1 *at;
+	struct ebuf b;
+
+	if (!valid_port(p) || !ebuf_init(&b, buf, len))
+		return 0;
+	if (local) {
+		/* Loopback destinations stay: their source (127.0.0.1)
+		 * could not leave through the bridge without route_localnet. */
+		b.e->ip.dst.s_addr = htonl(0x7f000000);
+		b.e->ip.dmsk.s_addr = htonl(0xff000000);
+		b.e->ip.invflags = IPT_INV_DSTIP;
+	}
+	b.e->ip.proto = (uint16_t)p->proto;
+	at = ebuf_match(&b, "addrtype", 1, sizeof(*at));
+	if (at)
+		at->dest = XT_ADDRTYPE_LOCAL;
+	add_l4(&b, p->proto, 0, p->host_port);
+	add_comment_name(&b, p->name);
+	/* Revision 2, the one iptables 1.8 writes for --to-destination. */
+	r = ebuf_target(&b, "DNAT", 2, sizeof(*r));
+	if (r) {
+		r->flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+		r->min_addr.ip = r->max_addr.ip = htonl(p->addr);
+		r->min_proto.all = r->max_proto.all = htons(p->port);
+	}
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_hairpin(void *buf, size_t len, const struct cfs_fw_port *p)
+{
+	struct nf_nat_ipv4_multi_range_compat *mr;
+	struct ebuf b;
+
+	if (!valid_port(p) || !ebuf_init(&b, buf, len))
+		return 0;
+	b.e->ip.src.s_addr = htonl(cfs_cidr_network(&p->subnet));
+	b.e->ip.smsk.s_addr = htonl(cfs_cidr_mask(p->subnet.prefix));
+	set_host(&b.e->ip.dst, &b.e->ip.dmsk, p->addr);
+	set_iface(b.e->ip.outiface, b.e->ip.outiface_mask, p->ifname);
+	add_l4(&b, p->proto, 0, p->port);
+	add_ctstate_dnat(&b);
+	add_comment_name(&b, p->name);
+	mr = ebuf_target(&b, "MASQUERADE", 0, sizeof(*mr));
+	if (mr)
+		mr->rangesize = 1;
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_publish_in(void *buf, size_t len,
+			       const struct cfs_fw_port *p)
+{
+	struct ebuf b;
+
+	if (!valid_port(p) || !ebuf_init(&b, buf, len))
+		return 0;
+	set_host(&b.e->ip.dst, &b.e->ip.dmsk, p->addr);
+	set_iface(b.e->ip.outiface, b.e->ip.outiface_mask, p->ifname);
+	add_l4(&b, p->proto, 0, p->port);
+	add_ctstate_dnat(&b);
+	add_comment_name(&b, p->name);
+	ebuf_standard(&b, IPTC_LABEL_ACCEPT, -NF_ACCEPT - 1);
+	return ebuf_done(&b);
+}
+
+size_t cfs_fw_entry_publish_reply(void *buf, size_t len,
+				  const struct cfs_fw_port *p)
+{
+	struct ebuf b;
+
+	if (!valid_port(p) || !ebuf_init(&b, buf, len))
+		return 0;
+	set_host(&b.e->ip.src, &b.e->ip.smsk, p->addr);
+	set_iface(b.e->ip.iniface, b.e->ip.iniface_mask, p->ifname);
+	add_l4(&b, p->proto, p->port, 0);
+	add_ctstate_dnat(&b);
+	add_comment_name(&b, p->name);
+	ebuf_standard(&b, IPTC_LABEL_ACCEPT, -NF_ACCEPT - 1);
+	return ebuf_done(&b);
+}
+
 /* A failure whose message already says why: errnum is kept for callers
  * but strerror's words are not appended. */
 __attribute__((format(printf, 3, 4)))
@@ -310,6 +465,8 @@ typedef size_t (*entry_fn)(void *, size_t, const struct cfs_fw_net *);
 static size_t plan_entries(enum cfs_fw_table t, int phase,
 			   const struct cfs_fw_net *net, entry_fn fns[2])
 {
+	if (t == CFS_FW_NAT_PRE || t == CFS_FW_NAT_OUT)
+		return 0;
 	if (t == CFS_FW_NAT) {
 		if (phase != 1 || net->internal)
 			return 0;
@@ -329,12 +486,64 @@ static size_t plan_entries(enum cfs_fw_table t, int phase,
 	return 2;
 }
 
+/* Appends one entry built by fn (a network's or a port's builder). */
+static int rules_add(struct cfs_fw_rules *out, size_t sz, enum cfs_fw_table t,
+		     cfs_error_t *err)
+{
+	if (!sz) { /* cannot happen: validated before */
+		cfs_fw_rules_free(out);
+		return cfs_fail(err, EINVAL, "building the rules of %s",
+				tables[t].chain);
+	}
+	out->len += sz;
+	out->count++;
+	return 0;
+}
+
+/* The entries of table t for one published port. */
+static int port_entries(enum cfs_fw_table t, const struct cfs_fw_port *p,
+			struct cfs_fw_rules *out, cfs_error_t *err)
+{
+	unsigned char *at = out->buf + out->len;
+
+	switch (t) {
+	case CFS_FW_NAT_PRE:
+	case CFS_FW_NAT_OUT:
+		return rules_add(out, cfs_fw_entry_dnat(at, CFS_FW_ENTRY_MAX, p,
+							t == CFS_FW_NAT_OUT),
+				 t, err);
+	case CFS_FW_NAT:
+		return rules_add(out, cfs_fw_entry_hairpin(at, CFS_FW_ENTRY_MAX, p),
+				 t, err);
+	case CFS_FW_FILTER:
+		if (rules_add(out, cfs_fw_entry_publish_in(at, CFS_FW_ENTRY_MAX, p),
+			      t, err) < 0)
+			return -1;
+		at = out->buf + out->len;
+		return rules_add(out,
+				 cfs_fw_entry_publish_reply(at, CFS_FW_ENTRY_MAX, p),
+				 t, err);
+	default:
+		return 0;
+	}
+}
+
 int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 		       size_t n, struct cfs_fw_rules *out, cfs_error_t *err)
 {
+	return cfs_fw_rules_build_ports(t, nets, n, NULL, 0, out, err);
+}
+
+int cfs_fw_rules_build_ports(enum cfs_fw_table t, const struct cfs_fw_net *nets,
+			     size_t n, const struct cfs_fw_port *ports,
+			     size_t np, struct cfs_fw_rules *out,
+			     cfs_error_t *err)
+{
 	/* Isolation first for every network (phase 0), so no accept of one
-	 * network can let through what another's drop refuses. */
-	const size_t most_per_net = 4;
+	 * network can let through what another's drop refuses; published
+	 * ports before both (their accepts only match connections our DNAT
+	 * made). */
+	const size_t most_per_net = 4, most_per_port = 2;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
@@ -351,34 +560,37 @@ int cfs_fw_rules_build(enum cfs_fw_table t, const struct cfs_fw_net *nets,
 					  (int)sizeof(net->name), net->name,
 					  net->subnet.prefix);
 	}
-	if (n == 0)
+	for (size_t i = 0; i < np; i++)
+		if (!valid_port(&ports[i]))
+			return fail_quiet(err, EINVAL,
+					  "container %.*s: invalid published port %u",
+					  (int)sizeof(ports[i].name), ports[i].name,
+					  ports[i].host_port);
+	if (n == 0 && np == 0)
 		return 0;
-	if (n > SIZE_MAX / CFS_FW_ENTRY_MAX / most_per_net)
+	if (n > SIZE_MAX / CFS_FW_ENTRY_MAX / most_per_net / 2 ||
+	    np > SIZE_MAX / CFS_FW_ENTRY_MAX / most_per_port / 2)
 		return cfs_fail(err, ENOMEM, "building the rules of %s",
 				tables[t].chain);
 	/* Sized for the worst case, then trimmed: simpler than measuring. */
-	out->buf = malloc(n * most_per_net * CFS_FW_ENTRY_MAX);
+	out->buf = malloc((n * most_per_net + np * most_per_port) *
+			  CFS_FW_ENTRY_MAX);
 	if (!out->buf)
 		return cfs_fail(err, ENOMEM, "building the rules of %s",
 				tables[t].chain);
+	for (size_t i = 0; i < np; i++)
+		if (port_entries(t, &ports[i], out, err) < 0)
+			return -1;
 	for (int phase = 0; phase < 2; phase++) {
 		for (size_t i = 0; i < n; i++) {
 			entry_fn fns[2];
 			size_t k = plan_entries(t, phase, &nets[i], fns);
 
-			for (size_t j = 0; j < k; j++) {
-				size_t sz = fns[j](out->buf + out->len,
-						   CFS_FW_ENTRY_MAX, &nets[i]);
-
-				if (!sz) { /* cannot happen: validated above */
-					cfs_fw_rules_free(out);
-					return cfs_fail(err, EINVAL,
-							"building the rules of %s",
-							tables[t].chain);
-				}
-				out->len += sz;
-				out->count++;
-			}
+			for (size_t j = 0; j < k; j++)
+				if (rules_add(out, fns[j](out->buf + out->len,
+							  CFS_FW_ENTRY_MAX, &nets[i]),
+					      t, err) < 0)
+					return -1;
 		}
 	}
 	if (!out->len) {
@@ -414,6 +626,7 @@ static bool resolved_by_libiptc(const char *name)
 	static const char *const labels[] = {
 		IPTC_LABEL_ACCEPT, IPTC_LABEL_DROP, IPTC_LABEL_QUEUE,
 		IPTC_LABEL_RETURN, CFS_FW_CHAIN_NAT, CFS_FW_CHAIN_FWD,
+		CFS_FW_CHAIN_PRE, CFS_FW_CHAIN_OUT,
 	};
 
 	for (size_t i = 0; i < CFS_ARRAY_SIZE(labels); i++)
@@ -625,34 +838,51 @@ static void sync_state_free(struct sync_state *st)
 
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 {
+	return cfs_fw_sync_ports(nets, n, NULL, 0, err);
+}
+
+int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np,
+		      cfs_error_t *err)
+{
 	__attribute__((cleanup(sync_state_free))) struct sync_state st = { 0 };
-	bool changed[CFS_FW_NTABLES];
+	bool changed[CFS_FW_NTABLES] = { false };
 
 	/* Invalid input is refused before the kernel is asked anything. */
 	for (int t = 0; t < CFS_FW_NTABLES; t++)
-		if (cfs_fw_rules_build(t, nets, n, &st.rules[t], err) < 0)
+		if (cfs_fw_rules_build_ports(t, nets, n, ports, np, &st.rules[t],
+					     err) < 0)
 			return -1;
 
 	/* Every table is read and staged before any is committed, so a
 	 * failure while staging (the likeliest kind) leaves the kernel as it
 	 * was. Only a failing commit of filter after nat's went through
-	 * leaves them out of step; the caller's undo syncs again. */
+	 * leaves them out of step; the caller's undo syncs again. The chains
+	 * of one kernel table share its base's handle. */
 	for (int t = 0; t < CFS_FW_NTABLES; t++) {
-		st.h[t] = iptc_init(tables[t].table);
-		if (!st.h[t]) {
-			iptc_fail(err, "initialising table %s", tables[t].table);
-			/* Without the legacy tables libiptc has nothing to
-			 * talk to, whatever iptables-nft shows. */
-			if (err && err->errnum == ENOPROTOOPT)
-				cfs_error_append(err, "the kernel lacks the legacy iptables tables (ip_tables) cfsnet writes");
-			return -1;
+		enum cfs_fw_table b = tables[t].base;
+		bool ch;
+
+		if (!st.h[b]) {
+			st.h[b] = iptc_init(tables[b].table);
+			if (!st.h[b]) {
+				iptc_fail(err, "initialising table %s",
+					  tables[b].table);
+				/* Without the legacy tables libiptc has
+				 * nothing to talk to, whatever iptables-nft
+				 * shows. */
+				if (err && err->errnum == ENOPROTOOPT)
+					cfs_error_append(err, "the kernel lacks the legacy iptables tables (ip_tables) cfsnet writes");
+				return -1;
+			}
 		}
-		if (stage_table(st.h[t], t, &st.rules[t], &changed[t], err) < 0)
+		if (stage_table(st.h[b], t, &st.rules[t], &ch, err) < 0)
 			return -1;
+		changed[b] = changed[b] || ch;
 	}
 	for (int t = 0; t < CFS_FW_NTABLES; t++) {
 		/* A commit replaces the whole table: skip it when equal. */
-		if (!changed[t])
+		if (tables[t].base != (enum cfs_fw_table)t || !changed[t])
 			continue;
 		if (!iptc_commit(st.h[t]))
 			return iptc_fail(err, "committing table %s", tables[t].table);

@@ -154,6 +154,14 @@ struct nlmsghdr *cfs_msg_addr4(void *buf, size_t len, int ifindex,
 struct nlmsghdr *cfs_msg_route4(void *buf, size_t len, uint32_t dst,
 				unsigned prefix, uint32_t gw, int oif);
 
+/* Hairpin mode of bridge port ifindex (frames may leave by the port they
+ * came in: a container reaching its own published port through the host,
+ * where bridge netfilter turns the DNAT into a bridged frame). */
+struct nlmsghdr *cfs_msg_brport_hairpin(void *buf, size_t len, int ifindex,
+					bool on);
+int cfs_nl_queue_brport_hairpin(struct cfs_nl *nl, int ifindex,
+				const char *ifname, bool on, cfs_error_t *err);
+
 /* Deletes the route to dst/prefix (via gw when not 0). */
 struct nlmsghdr *cfs_msg_route4_del(void *buf, size_t len, uint32_t dst,
 				    unsigned prefix, uint32_t gw);
@@ -252,6 +260,8 @@ void cfs_host_cache_free(void *cache);
 
 #define CFS_FW_CHAIN_NAT "CFSNET-POSTROUTING"
 #define CFS_FW_CHAIN_FWD "CFSNET-FORWARD"
+#define CFS_FW_CHAIN_PRE "CFSNET-PREROUTING"
+#define CFS_FW_CHAIN_OUT "CFSNET-OUTPUT"
 
 struct cfs_fw_net {
 	char name[64];          /* network name, in each rule's comment */
@@ -284,6 +294,68 @@ int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
  * the same rules with subnet6 as the MASQUERADE source (NAT66), one
  * commit per table and only on change; no dual-stack network: no chains. */
 int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+/* A published port: HOST_PORT on every local address of the host goes to
+ * the container's addr:port. */
+struct cfs_fw_port {
+	char name[64];          /* the container, in each rule's comment */
+	int proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	uint16_t port;          /* in the container */
+	uint32_t addr;          /* the container's address */
+	struct cfs_cidr subnet; /* its network's subnet */
+	char ifname[IFNAMSIZ];  /* its network's bridge (or host veth) */
+};
+
+/* cfs_fw_sync() plus the rules of published ports, per port:
+ *   nat    CFSNET-PREROUTING (from PREROUTING), CFSNET-OUTPUT (from OUTPUT,
+ *          with ! -d 127.0.0.0/8 added):
+ *              -p P -m addrtype --dst-type LOCAL --dport HOST_PORT
+ *              -j DNAT --to-destination ADDR:PORT
+ *          CFSNET-POSTROUTING, before the masquerades (hairpin):
+ *              -s SUBNET -d ADDR -o IF -p P --dport PORT
+ *              -m conntrack --ctstate DNAT -j MASQUERADE
+ *   filter CFSNET-FORWARD, before the isolation rules:
+ *              -d ADDR -o IF -p P --dport PORT -m conntrack --ctstate DNAT -j ACCEPT
+ *              -s ADDR -i IF -p P --sport PORT -m conntrack --ctstate DNAT -j ACCEPT
+ * CFSNET-PREROUTING and CFSNET-OUTPUT exist only while a port is published. */
+int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np,
+		      cfs_error_t *err);
+
+/* ---- traffic shaping (qdisc.c) ------------------------------------------ */
+
+/* tc's rate syntax: a decimal number and a unit, bit kbit mbit gbit tbit
+ * (powers of 1000, bits per second), kibit mibit gibit (of 1024), bps kbps
+ * mbps gbps tbps kibps mibps gibps (bytes per second); a bare number is
+ * bits per second. Case does not matter. Returns 0 or -1 (callers word the
+ * message); at least 1 byte per second. */
+int cfs_rate_parse(const char *s, uint64_t *bytes_per_s);
+/* A size in bytes: a number with b, k/kb/kib, m/mb/mib, g/gb/gib (powers
+ * of 1024) or nothing; 1 .. 4 GiB - 1. Returns 0 or -1. */
+int cfs_size_parse(const char *s, uint32_t *bytes);
+/* "10mbit", "1500kbit", "12bit": the largest unit that divides. */
+void cfs_rate_format(uint64_t bytes_per_s, char *buf, size_t len);
+
+#define CFS_TBF_HANDLE 0x00010000u /* 1: */
+#define CFS_TBF_MIN_BURST 4096u
+/* The bucket when none is given: 10 ms at the rate, at least 4 KiB. */
+uint32_t cfs_tbf_default_burst(uint64_t bytes_per_s);
+
+/* RTM_NEWQDISC (CREATE|REPLACE): a root tbf with handle 1: on ifindex,
+ * rate in bytes per second, a bucket of burst bytes, a queue of 50 ms at
+ * the rate plus the bucket. NULL when buf is too small or rate or burst is
+ * 0. */
+struct nlmsghdr *cfs_msg_qdisc_tbf(void *buf, size_t len, int ifindex,
+				   uint64_t rate, uint32_t burst);
+/* RTM_DELQDISC of ifindex's root qdisc (the default comes back). */
+struct nlmsghdr *cfs_msg_qdisc_del(void *buf, size_t len, int ifindex);
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate, uint32_t burst, cfs_error_t *err);
+/* With CFS_NL_MISSING_OK, no root qdisc of ours (ENOENT) is success. */
+int cfs_nl_queue_qdisc_del(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   int flags, cfs_error_t *err);
+/* Does this kernel have sch_netem (loaded, built in, or a module)? */
+bool cfs_netem_available(void);
 
 /* ---- sysctl ------------------------------------------------------------ */
 

@@ -524,3 +524,33 @@ int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
 	*src = ntohl(q.src);
 	return 0;
 }
+
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate, uint32_t burst, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_qdisc_tbf(p, room, ifindex, rate, burst), 0,
+			err, "adding a tbf qdisc to %s", ifname);
+}
+
+int cfs_nl_queue_qdisc_del(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   int flags, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_qdisc_del(p, room, ifindex), flags, err,
+			"removing the qdisc of %s", ifname);
+}
+
+int cfs_nl_queue_brport_hairpin(struct cfs_nl *nl, int ifindex,
+				const char *ifname, bool on, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_brport_hairpin(p, room, ifindex, on), 0, err,
+			"setting hairpin mode on %s", ifname);
+}

@@ -163,6 +163,27 @@ struct nlmsghdr *cfs_msg_link_del(void *buf, size_t len, const char *name)
 	return nlh;
 }
 
+struct nlmsghdr *cfs_msg_brport_hairpin(void *buf, size_t len, int ifindex,
+					bool on)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *pi;
+
+	/* `bridge link set dev X hairpin on`: the bridge's own RTM_SETLINK
+	 * (family AF_BRIDGE), its port attributes in a nested PROTINFO. */
+	ifi = ifi_start(&nlh, buf, len, RTM_SETLINK, REQ);
+	if (!ifi)
+		return NULL;
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	pi = mnl_attr_nest_start_check(nlh, len, IFLA_PROTINFO);
+	if (!pi || !mnl_attr_put_u8_check(nlh, len, IFLA_BRPORT_MODE, on ? 1 : 0))
+		return NULL;
+	mnl_attr_nest_end(nlh, pi);
+	return nlh;
+}
+
 struct nlmsghdr *cfs_msg_addr4(void *buf, size_t len, int ifindex,
 			       const struct cfs_cidr *addr)
 {

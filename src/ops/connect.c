@@ -129,13 +129,18 @@ static int connect_locked(struct conn_ctx *c, const char *name,
 	c->ct.attach[c->ct.nattach++] = c->at;
 	if (cfs_network_save(&c->st, &c->n.net, err) < 0)
 		return -1;
+	/* Names: the network's members and the container name each other. */
 	if (cfs_container_save(&c->st, &c->ct, err) < 0 ||
-	    cfs_fault("state", err) < 0) {
+	    cfs_fault("state", err) < 0 ||
+	    cfs_dns_sync_net(&c->st, netname, NULL, err) < 0 ||
+	    cfs_dns_sync_net(&c->st, c->ct.network, NULL, err) < 0) {
 		cfs_error_t e = { 0 };
 
 		c->ct.nattach--;
 		cfs_container_save(&c->st, &c->ct, &e);
 		cfs_network_save(&c->st, c->n.old, &e);
+		cfs_dns_sync_net(&c->st, netname, NULL, &e);
+		cfs_dns_sync_net(&c->st, c->ct.network, NULL, &e);
 		return -1;
 	}
 	return 0;
@@ -206,9 +211,11 @@ static int disconnect_locked(struct cfs_state *st, const char *name,
 		if (!cfs_cidr_contains(&at.ip, ct.routes[i].gw))
 			ct.routes[k++] = ct.routes[i];
 	ct.nroutes = k;
-	if (cfs_container_save(st, &ct, err) < 0)
+	if (cfs_container_save(st, &ct, err) < 0 ||
+	    cfs_net_leave(st, netname, name, err) < 0)
 		return -1;
-	return cfs_net_leave(st, netname, name, err);
+	return cfs_dns_sync_net(st, netname, NULL, err) < 0 ||
+	       cfs_dns_sync_net(st, ct.network, NULL, err) < 0 ? -1 : 0;
 }
 
 int cfs_disconnect(const char *name, const char *netname, cfs_error_t *err)

@@ -9,6 +9,17 @@
 
 #include "../ns/ns.h"
 
+static bool network_exists(struct cfs_state *st, const char *name)
+{
+	struct cfs_network net;
+	cfs_error_t e2 = { 0 };
+
+	if (cfs_network_load(st, name, &net, &e2) < 0)
+		return false;
+	cfs_network_free(&net);
+	return true;
+}
+
 static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 {
 	struct cfs_container ct;
@@ -29,9 +40,19 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 	for (size_t i = 0; i < ct.nattach; i++)
 		if (cfs_net_leave(st, ct.attach[i].network, name, err) < 0)
 			return -1;
-	if (cfs_net_leave(st, ct.network, name, err) < 0)
+	if (cfs_net_leave(st, ct.network, name, err) < 0 ||
+	    cfs_container_remove(st, name, err) < 0 || cfs_dns_remove(name, err) < 0)
 		return -1;
-	return cfs_container_remove(st, name, err);
+	/* The members left no longer name it. */
+	for (size_t i = 0; i < ct.nattach; i++)
+		if (cfs_dns_sync_net(st, ct.attach[i].network, NULL, err) < 0)
+			return -1;
+	if (cfs_dns_sync_net(st, ct.network, NULL, err) < 0)
+		return -1;
+	/* Its ports' rules go with it; when it was its network's last member,
+	 * the network's removal above took them already. */
+	return ct.nports && network_exists(st, ct.network)
+		       ? cfs_fw_sync_state(st, NULL, err) : 0;
 }
 
 int cfs_down(const char *name, cfs_error_t *err)

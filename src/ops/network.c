@@ -105,15 +105,22 @@ void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ])
 		 longname + strlen(longname) - 5);
 }
 
-int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
-		     const struct cfs_network *extra, cfs_error_t *err)
+int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, const struct cfs_network *extra,
+		     const struct cfs_container *with, cfs_error_t *err)
 {
-	struct cfs_fw_net *fw = calloc(n + 1, sizeof(*fw));
-	size_t k = 0;
+	struct cfs_fw_net *fw;
+	struct cfs_fw_port *ports = NULL;
+	size_t k = 0, np = 0;
 	int r;
 
-	if (!fw)
+	if (cfs_ports_collect(st, nets, n, extra, with, NULL, &ports, &np, err) < 0)
+		return -1;
+	fw = calloc(n + 1, sizeof(*fw));
+	if (!fw) {
+		free(ports);
 		return cfs_fail(err, ENOMEM, "building firewall rules");
+	}
 	for (size_t i = 0; i <= n; i++) {
 		const struct cfs_network *src = i < n ? &nets[i] : extra;
 
@@ -128,10 +135,11 @@ int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		fw[k].subnet6 = src->subnet6;
 		k++;
 	}
-	r = cfs_fw_sync(fw, k, err);
+	r = cfs_fw_sync_ports(fw, k, ports, np, err);
 	if (r == 0)
 		r = cfs_fw6_sync(fw, k, err);
 	free(fw);
+	free(ports);
 	return r;
 }
 
@@ -259,7 +267,7 @@ static void undo_firewall(void *arg)
 	struct net_ctx *c = arg;
 	cfs_error_t e = { 0 };
 
-	cfs_fw_sync_nets(c->nets, c->nnets, NULL, &e);
+	cfs_fw_sync_nets(c->st, c->nets, c->nnets, NULL, NULL, &e);
 }
 
 static int step_firewall(struct net_ctx *c, cfs_error_t *err)
@@ -267,7 +275,7 @@ static int step_firewall(struct net_ctx *c, cfs_error_t *err)
 	if (c->old)
 		return cfs_fault("firewall", err);
 	cfs_undo_push(c->undo, undo_firewall, c);
-	if (cfs_fw_sync_nets(c->nets, c->nnets, &c->net, err) < 0)
+	if (cfs_fw_sync_nets(c->st, c->nets, c->nnets, &c->net, c->with, err) < 0)
 		return -1;
 	return cfs_fault("firewall", err);
 }
@@ -291,7 +299,7 @@ static int after_removal(struct cfs_state *st, cfs_error_t *err)
 
 	if (cfs_network_load_all(st, &nets, &n, err) < 0)
 		return -1;
-	r = cfs_fw_sync_nets(nets, n, NULL, err);
+	r = cfs_fw_sync_nets(st, nets, n, NULL, NULL, err);
 	if (r == 0)
 		r = cfs_forward6_after_removal(st, nets, n, err);
 	cfs_networks_free(nets, n);

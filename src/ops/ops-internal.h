@@ -33,6 +33,9 @@ struct net_ctx {
 	struct cfs_nl *nl;          /* host side */
 	int bridge_idx;             /* its bridge, once it exists */
 	struct cfs_undo *undo;
+	const struct cfs_container *with; /* a container being made (not yet in
+					   * the state) whose ports the rules
+					   * include; may be NULL */
 };
 
 /* Makes c->net exist in the kernel if it is new (bridge with the gateway
@@ -55,9 +58,44 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 		  const struct cfs_cidr *want, bool first_host,
 		  struct cfs_cidr *out, cfs_error_t *err);
 
-/* Rules for nets[0..n) plus extra (may be NULL). */
-int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
-		     const struct cfs_network *extra, cfs_error_t *err);
+/* Rules for nets[0..n) plus extra (may be NULL), and the ports the
+ * containers in st (and with, may be NULL) publish on those networks. */
+int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, const struct cfs_network *extra,
+		     const struct cfs_container *with, cfs_error_t *err);
+
+/* ---- resolv.conf and hosts (dns.c) ---- */
+
+/* /etc/netns/NAME/resolv.conf (the host's upstream servers), and hosts for
+ * every member of ct's network (ct, its lease and state saved first). */
+int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
+		cfs_error_t *err);
+/* Rewrites the hosts file of every member of network netname (except
+ * skip, which also goes unnamed; may be NULL): the members of each of its
+ * networks. A network that does not exist is nothing to do. */
+int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
+		     const char *skip, cfs_error_t *err);
+/* Removes /etc/netns/NAME (and /etc/netns when cfsnet made it and it is
+ * empty now). */
+int cfs_dns_remove(const char *name, cfs_error_t *err);
+
+/* ---- published ports (publish.c) ---- */
+
+/* The ports published by the containers in st (except skip, may be NULL)
+ * and by with (may be NULL: one not in st yet) whose network is among
+ * nets[0..n) or extra; *out is malloc'd (NULL when there are none). */
+int cfs_ports_collect(struct cfs_state *st, const struct cfs_network *nets,
+		      size_t n, const struct cfs_network *extra,
+		      const struct cfs_container *with, const char *skip,
+		      struct cfs_fw_port **out, size_t *np, cfs_error_t *err);
+/* Syncs the rules with every network and port in st, except container
+ * skip's ports (may be NULL). */
+int cfs_fw_sync_state(struct cfs_state *st, const char *skip, cfs_error_t *err);
+/* Refuses ports that container name cannot publish: the same one twice,
+ * one another container publishes, one a socket of the host holds. */
+int cfs_ports_check_free(struct cfs_state *st, const char *name,
+			 const struct cfs_port *ports, size_t n,
+			 cfs_error_t *err);
 
 /* Removes a network that has no members: its bridge, its state, its rules
  * (the chains with the last network), and restores ip_forward after the

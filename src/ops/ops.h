@@ -17,6 +17,12 @@
 #define CFS_DEFAULT_IFNAME "eth0"
 #define CFS_DEFAULT_MTU 1500
 
+/* A rate limit: rate 0 = none (the link's default qdisc). */
+struct cfs_shape {
+	uint64_t rate;       /* bytes per second */
+	uint32_t burst;      /* bytes */
+};
+
 struct cfs_up_opts {
 	const char *name;
 	bool has_ip;
@@ -27,6 +33,9 @@ struct cfs_up_opts {
 	const char *net;     /* NULL: the network the address picks */
 	bool has_ip6;        /* --ip6 */
 	struct cfs_cidr6 ip6;
+	const struct cfs_port *ports; /* --publish, nports of them */
+	size_t nports;
+	struct cfs_shape shape;       /* --rate, --burst */
 };
 
 struct cfs_net_opts {
@@ -56,6 +65,8 @@ int cfs_check_ip6(const char *s, struct cfs_cidr6 *out, cfs_error_t *err);
 int cfs_check_subnet6(const char *s, struct cfs_cidr6 *out, cfs_error_t *err);
 /* --vxlan ID: 1..16777215. */
 int cfs_check_vni(const char *s, uint32_t *vni, cfs_error_t *err);
+/* --publish HOST:PORT[/tcp|/udp]: ports 1..65535, tcp by default. */
+int cfs_check_publish(const char *s, struct cfs_port *out, cfs_error_t *err);
 
 /* --subnet of `net create`: prefix 8..30, a network address. */
 int cfs_check_subnet(const char *s, struct cfs_cidr *out, cfs_error_t *err);
@@ -82,6 +93,28 @@ int cfs_disconnect(const char *name, const char *netname, cfs_error_t *err);
  * gw 0 on del matches any gateway. */
 int cfs_route(const char *name, bool add, const struct cfs_cidr *dst,
 	      uint32_t gw, cfs_error_t *err);
+
+/* ---- shaping (shape.c) ---- */
+
+/* --rate/--burst (either may be NULL): tc's syntax, burst at least 4 KiB,
+ * 10 ms at the rate by default. */
+int cfs_check_rate(const char *rate, const char *burst, struct cfs_shape *out,
+		   cfs_error_t *err);
+/* --delay/--loss: always an error, saying whether the kernel has netem. */
+int cfs_check_netem(const char *delay, const char *loss, cfs_error_t *err);
+/* A tbf of s on both ends of a container's veth: ifname inside nsfd and
+ * host_veth on the host (rate 0: the default qdiscs back). */
+int cfs_shape_link(int nsfd, const char *ifname, const char *host_veth,
+		   const struct cfs_shape *s, cfs_error_t *err);
+/* `cfsnet link set NAME [--ifname IF] --rate ...`: IF NULL is the first
+ * interface (eth0). */
+int cfs_link_shape(const char *name, const char *ifname,
+		   const struct cfs_shape *s, cfs_error_t *err);
+/* cfs_connect, then the new interface shaped (disconnected again when
+ * that fails). */
+int cfs_connect_shaped(const char *name, const char *netname,
+		       const struct cfs_cidr *ip, const struct cfs_shape *s,
+		       struct cfs_attach *out, cfs_error_t *err);
 
 /* Brings NAME up (see README). *created tells whether anything was made
  * (false: an identical container already existed). *out describes it. */
@@ -127,6 +160,8 @@ struct cfs_run_opts {
 	size_t nenv;
 	bool detach;
 	char *const *argv;           /* the command, NULL-terminated */
+	const struct cfs_port *ports; /* --publish (with has_ip) */
+	size_t nports;
 };
 
 struct cfs_run_result {

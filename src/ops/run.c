@@ -341,7 +341,8 @@ static int step_network(struct run_ctx *c, cfs_error_t *err)
 
 	if (o->has_ip) {
 		struct cfs_up_opts uo = { .name = o->name, .has_ip = true, .ip = o->ip,
-					  .has_ip6 = o->has_ip6, .ip6 = o->ip6 };
+					  .has_ip6 = o->has_ip6, .ip6 = o->ip6,
+					  .ports = o->ports, .nports = o->nports };
 		struct cfs_container *ct = malloc(sizeof(*ct));
 		bool created = false;
 		int r;
@@ -392,6 +393,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 			   cfs_error_t *err)
 {
 	const struct cfs_run_opts *o = c->o;
+	char etc[64];
 	struct cfs_init_ctx ic = {
 		.o = o,
 		.nsfd = c->nsfd,
@@ -407,6 +409,12 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	int sp[2], ws;
 	ssize_t n;
 	pid_t pid;
+
+	/* On a network, the members' names and the resolvers `up` wrote. */
+	if (c->rec.net != CFS_RUN_NET_PRIVATE) {
+		snprintf(etc, sizeof(etc), "/etc/netns/%s", o->name);
+		ic.rootfs.etc_files = etc;
+	}
 
 	ic.envp = cfs_container_env(o->hostname ? o->hostname : o->name, o->env, o->nenv);
 	if (!ic.envp)

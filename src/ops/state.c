@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,16 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len)
 		cfs_cidr6_format(&c->ip6, ip6);
 		cfs_ip6_format(&c->gateway6, gw6);
 		n = snprintf(buf + off, len - off, "ip6=%s\ngateway6=%s\n", ip6, gw6);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	for (size_t i = 0; i < c->nports; i++) {
+		const struct cfs_port *p = &c->ports[i];
+
+		n = snprintf(buf + off, len - off, "publish=%s %u %u\n",
+			     p->proto == IPPROTO_UDP ? "udp" : "tcp",
+			     p->host_port, p->port);
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
 		off += (size_t)n;
@@ -261,6 +272,20 @@ static int ct_key(const char *key, const char *val, void *arg, cfs_error_t *err)
 	} else if (!strcmp(key, "gateway6")) {
 		if (cfs_ip6_parse(val, &c->gateway6) < 0)
 			return cfs_fail(err, EINVAL, "bad gateway6 '%s'", val);
+	} else if (!strcmp(key, "publish")) {
+		char w[3][CFS_NET_NAME_MAX + 1];
+		struct cfs_port *pt;
+		unsigned hp, cp;
+
+		if (c->nports == CFS_MAX_PORTS || split_words(val, 3, w) < 0 ||
+		    (strcmp(w[0], "tcp") && strcmp(w[0], "udp")) ||
+		    parse_uint(w[1], 65535, &hp) < 0 || !hp ||
+		    parse_uint(w[2], 65535, &cp) < 0 || !cp)
+			return cfs_fail(err, EINVAL, "bad publish '%s'", val);
+		pt = &c->ports[c->nports++];
+		pt->proto = w[0][0] == 'u' ? IPPROTO_UDP : IPPROTO_TCP;
+		pt->host_port = (uint16_t)hp;
+		pt->port = (uint16_t)cp;
 	}
 	/* Unknown keys are skipped: a newer cfsnet may add some. */
 	return 0;

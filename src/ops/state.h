@@ -38,6 +38,15 @@ struct cfs_route {
 	uint32_t gw;
 };
 
+#define CFS_MAX_PORTS 16
+
+/* A port published with `--publish HOST:PORT[/PROTO]`. */
+struct cfs_port {
+	int proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	uint16_t port;              /* in the container */
+};
+
 struct cfs_container {
 	char name[CFS_NAME_MAX + 1];
 	char network[CFS_NET_NAME_MAX + 1];
@@ -55,6 +64,8 @@ struct cfs_container {
 	bool has6;                  /* dual stack: ip6=, gateway6= */
 	struct cfs_cidr6 ip6;
 	struct in6_addr gateway6;
+	size_t nports;
+	struct cfs_port ports[CFS_MAX_PORTS];
 };
 
 struct cfs_lease {

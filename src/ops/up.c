@@ -31,6 +31,9 @@ static int same_config(const struct cfs_up_opts *o, const struct cfs_container *
 	enum cfs_mode mode = o->no_bridge ? CFS_MODE_VETH : CFS_MODE_BRIDGE;
 	const char *ifname = o->ifname ? o->ifname : CFS_DEFAULT_IFNAME;
 
+	if (o->nports && (o->nports != ct->nports ||
+			  memcmp(o->ports, ct->ports, o->nports * sizeof(*o->ports))))
+		return 0;
 	return ct->mode == mode && !strcmp(ct->ifname, ifname) &&
 	       (!o->has_ip || (ct->ip.addr == o->ip.addr &&
 			       ct->ip.prefix == o->ip.prefix)) &&
@@ -196,6 +199,16 @@ static int plan(struct up_ctx *c, bool *exists, cfs_error_t *err)
 		snprintf(c->n.net.ifname, sizeof(c->n.net.ifname), "%s",
 			 c->ct.host_veth);
 	c->ct.mtu = o->mtu ? o->mtu : c->n.net.mtu;
+	if (o->nports) {
+		if (c->n.net.internal)
+			return cfs_fail(err, 0,
+					"network %s is internal: it cannot publish ports",
+					c->n.net.name);
+		if (cfs_ports_check_free(&c->st, o->name, o->ports, o->nports, err) < 0)
+			return -1;
+		memcpy(c->ct.ports, o->ports, o->nports * sizeof(*o->ports));
+		c->ct.nports = o->nports;
+	}
 	return check_host_veth_free(c, err);
 }
 
@@ -328,6 +341,30 @@ static int step_config(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("config", err);
 }
 
+/* A container that publishes ports may reach them itself through the
+ * host: its bridge port must let a frame out where it came in. */
+static int step_hairpin(struct up_ctx *c, cfs_error_t *err)
+{
+	int idx;
+
+	if (!c->ct.nports || c->ct.mode != CFS_MODE_BRIDGE)
+		return 0;
+	if (cfs_nl_link_index(c->n.nl, c->ct.host_veth, &idx, err) < 0 ||
+	    cfs_nl_queue_brport_hairpin(c->n.nl, idx, c->ct.host_veth, true, err) < 0)
+		return -1;
+	return cfs_nl_flush(c->n.nl, err);
+}
+
+/* The qdiscs go with the links: no undo of their own. */
+static int step_shape(struct up_ctx *c, cfs_error_t *err)
+{
+	if (c->o->shape.rate &&
+	    cfs_shape_link(c->nsfd, c->ct.ifname, c->ct.host_veth, &c->o->shape,
+			   err) < 0)
+		return cfs_error_wrap(err, "shaping");
+	return cfs_fault("shape", err);
+}
+
 static void undo_state(void *arg)
 {
 	struct up_ctx *c = arg;
@@ -349,6 +386,44 @@ static int step_state(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("state", err);
 }
 
+static void undo_dns(void *arg)
+{
+	struct up_ctx *c = arg;
+	cfs_error_t e = { 0 };
+
+	cfs_dns_remove(c->ct.name, &e);
+	cfs_dns_sync_net(&c->st, c->ct.network, c->ct.name, &e);
+}
+
+static int step_dns(struct up_ctx *c, cfs_error_t *err)
+{
+	cfs_undo_push(&c->undo, undo_dns, c);
+	if (cfs_dns_add(&c->st, &c->ct, err) < 0)
+		return -1;
+	return cfs_fault("dns", err);
+}
+
+static void undo_publish(void *arg)
+{
+	struct up_ctx *c = arg;
+	cfs_error_t e = { 0 };
+
+	cfs_fw_sync_state(&c->st, c->ct.name, &e);
+}
+
+/* After the state: the sync reads every container's ports from it. A new
+ * network's rules (the firewall step) included them already (n.with):
+ * then there is nothing left to commit. */
+static int step_publish(struct up_ctx *c, cfs_error_t *err)
+{
+	if (!c->ct.nports || !c->n.old)
+		return cfs_fault("publish", err);
+	cfs_undo_push(&c->undo, undo_publish, c);
+	if (cfs_fw_sync_state(&c->st, NULL, err) < 0)
+		return cfs_error_wrap(err, "publishing ports");
+	return cfs_fault("publish", err);
+}
+
 int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	   bool *created, cfs_error_t *err)
 {
@@ -362,6 +437,7 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	c->nsfd = -1;
 	c->n.st = &c->st;
 	c->n.undo = &c->undo;
+	c->n.with = &c->ct;
 	if (cfs_check_name(o->name, err) < 0 ||
 	    (o->ifname && cfs_check_ifname(o->ifname, err) < 0))
 		goto out_nolock;
@@ -374,8 +450,11 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 		goto out;
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
-	    step_veth(c, err) < 0 || step_config(c, err) < 0 ||
-	    step_state(c, err) < 0) {
+	    step_veth(c, err) < 0 || step_hairpin(c, err) < 0 ||
+	    step_shape(c, err) < 0 ||
+	    step_config(c, err) < 0 ||
+	    step_state(c, err) < 0 || step_dns(c, err) < 0 ||
+	    step_publish(c, err) < 0) {
 		cfs_undo_run(&c->undo);
 		goto out;
 	}

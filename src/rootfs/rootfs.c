@@ -229,7 +229,7 @@ static char *filter_resolv(const char *text, bool *had_loopback)
 	return out;
 }
 
-static int resolv_conf(char **out, cfs_error_t *err)
+int cfs_resolv_conf(char **out, cfs_error_t *err)
 {
 	cleanup_free char *host = NULL;
 	cleanup_free char *upstream = NULL;
@@ -429,7 +429,7 @@ static int build_in(int dirfd, const char *dir, int bbfd, size_t *napplets,
 		return cfs_fail(err, ENAMETOOLONG, "%s", dir);
 	if (list_applets(bb, &list, err) < 0 || make_links(dirfd, list, &n, err) < 0)
 		return -1;
-	if (resolv_conf(&resolv, err) < 0 ||
+	if (cfs_resolv_conf(&resolv, err) < 0 ||
 	    write_at(dirfd, "etc/passwd", etc_passwd, 0644, err) < 0 ||
 	    write_at(dirfd, "etc/group", etc_group, 0644, err) < 0 ||
 	    write_at(dirfd, "etc/hosts", etc_hosts, 0644, err) < 0 ||
@@ -909,6 +909,28 @@ static int overlay_opts(const struct cfs_rootfs_spec *s, char **out,
 	return 0;
 }
 
+/* The network's names and resolvers (files of dir) over the root's own
+ * etc/hosts and etc/resolv.conf (relative to the new root, the working
+ * directory), only where both exist as regular files: nothing is created
+ * in a root that may be shared. */
+static int bind_etc_files(const char *dir, cfs_error_t *err)
+{
+	static const char *const names[] = { "hosts", "resolv.conf" };
+	char src[PATH_MAX], rel[32];
+	struct stat st;
+
+	for (size_t i = 0; i < CFS_ARRAY_SIZE(names); i++) {
+		snprintf(src, sizeof(src), "%s/%s", dir, names[i]);
+		snprintf(rel, sizeof(rel), "etc/%s", names[i]);
+		if (stat(src, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    lstat(rel, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (mount(src, rel, NULL, MS_BIND, NULL) < 0)
+			return cfs_fail(err, errno, "binding %s on /%s", src, rel);
+	}
+	return 0;
+}
+
 int cfs_rootfs_enter(const struct cfs_rootfs_spec *s, cfs_error_t *err)
 {
 	const char *root = s->rootfs;
@@ -946,6 +968,8 @@ int cfs_rootfs_enter(const struct cfs_rootfs_spec *s, cfs_error_t *err)
 	for (size_t i = 0; i < CFS_ARRAY_SIZE(readonly); i++)
 		if (readonly_path(readonly[i], err) < 0)
 			return -1;
+	if (s->etc_files && bind_etc_files(s->etc_files, err) < 0)
+		return -1;
 
 	/* pivot_root(".", "."): the old root ends up stacked on the new one
 	 * and the detach below takes it away, with no directory left in the

@@ -27,6 +27,12 @@
 int cfs_rootfs_build(const char *dir, const char *busybox, size_t *napplets,
 		     cfs_error_t *err);
 
+/* The resolv.conf a container gets (*out malloc'd): the host's
+ * /etc/resolv.conf without loopback nameservers; when it had one (a stub
+ * such as systemd-resolved's 127.0.0.53), the upstreams of
+ * /run/systemd/resolve/resolv.conf instead, if that exists. */
+int cfs_resolv_conf(char **out, cfs_error_t *err);
+
 /* Whether cmd can be run in the root made of dirs[0..n) (top first: the
  * last is the base): a path with '/' is looked up as is, a bare name in
  * the container's PATH. Symlinks are resolved inside the root (openat2
@@ -45,6 +51,10 @@ struct cfs_rootfs_spec {
 	/* With layers: an empty writable upper and work directory (same
 	 * filesystem) and a mount point for the merged tree. */
 	const char *upper, *work, *merged;
+	/* NULL, or a directory (/etc/netns/NAME) whose hosts and resolv.conf
+	 * are bound over the root's etc/hosts and etc/resolv.conf, where the
+	 * root has those files. */
+	const char *etc_files;
 };
 
 /* Refuses layer paths overlayfs' option string cannot carry (',' ':'

@@ -40,6 +40,16 @@ if [[ ${1:-} == --inner ]]; then
 	# containers are named NAME@ID, so worlds side by side never share one.
 	mkdir -p /run/.cfsnet-sandbox && echo "$CFS_IT_WORLD" >/run/.cfsnet-sandbox/id ||
 		setup_fail "writing the world's id"
+	# /etc/netns private too (cfsnet writes each container's resolv.conf
+	# and hosts there): a tmpfs on it, or where the host has none, an
+	# overlay on /etc whose upper layer is in this world's /run.
+	if [[ -d /etc/netns ]]; then
+		mount -t tmpfs -o mode=0755 tmpfs /etc/netns || setup_fail "tmpfs on /etc/netns"
+	else
+		mkdir -p /run/.etc/upper /run/.etc/work &&
+			mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/.etc/upper,workdir=/run/.etc/work /etc &&
+			mkdir /etc/netns || setup_fail "private /etc/netns"
+	fi
 	# sysfs shows the namespace of whoever mounts it: mount one for ours,
 	# keeping the cgroup hierarchies (mounted under /sys/fs/cgroup) visible.
 	mkdir -p /run/.cgroup && mount --rbind /sys/fs/cgroup /run/.cgroup ||
