@@ -27,6 +27,7 @@ static const struct {
 	{ "run", cmd_run },
 	{ "stop", cmd_stop },
 	{ "stats", cmd_stats },
+	{ "lab", cmd_lab },
 };
 
 int main(int argc, char **argv)

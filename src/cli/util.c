@@ -45,6 +45,10 @@ const char cfs_usage_text[] =
 	"  stop NAME [--timeout S]\n"
 	"                      SIGTERM, SIGKILL after S seconds (10), then remove it\n"
 	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
+	"  lab up FILE         build the lab FILE describes (networks, nodes, links)\n"
+	"  lab down FILE       remove it\n"
+	"  lab ping FILE [--all]\n"
+	"                      pingall between its nodes; exit 1 on any loss\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

@@ -147,6 +147,16 @@ int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			    uint32_t gw, int flags, cfs_error_t *err);
 
+/* ---- traffic shaping (qdisc.c) ---------------------------------------- */
+
+/* A tbf qdisc as the root of ifindex: rate_bits bit/s, a bucket of 10 ms
+ * (at least 3200 bytes), a queue of 50 ms more. */
+void cfs_tbf_sizes(uint64_t rate_bits, uint32_t *burst, uint32_t *limit);
+struct nlmsghdr *cfs_msg_qdisc_tbf(void *buf, size_t len, int ifindex,
+				   uint64_t rate_bits);
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate_bits, cfs_error_t *err);
+
 /* ---- the read side, over libnl-route-3 ------------------------------- */
 
 struct cfs_link_info {

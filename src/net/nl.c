@@ -364,6 +364,16 @@ int cfs_nl_queue_route4(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			"adding route to %s/%u", d, prefix);
 }
 
+int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
+			   uint64_t rate_bits, cfs_error_t *err)
+{
+	size_t room;
+	void *p = nl_tail(nl, &room);
+
+	return nl_queue(nl, cfs_msg_qdisc_tbf(p, room, ifindex, rate_bits), 0,
+			err, "adding a tbf qdisc to %s", ifname);
+}
+
 int cfs_nl_queue_route4_del(struct cfs_nl *nl, uint32_t dst, unsigned prefix,
 			    uint32_t gw, int flags, cfs_error_t *err)
 {
