@@ -157,6 +157,10 @@ struct nlmsghdr *cfs_msg_qdisc_tbf(void *buf, size_t len, int ifindex,
 int cfs_nl_queue_qdisc_tbf(struct cfs_nl *nl, int ifindex, const char *ifname,
 			   uint64_t rate_bits, cfs_error_t *err);
 
+/* Deletes every IPv4 neighbour entry (not permanent ones) of the caller's
+ * network namespace (neigh.c). */
+int cfs_neigh_flush4(cfs_error_t *err);
+
 /* ---- the read side, over libnl-route-3 ------------------------------- */
 
 struct cfs_link_info {

@@ -27,9 +27,14 @@
 #include "../common/util.h"
 #include "../ns/ns.h"
 
-#define PING_GROUP 32      /* children at once */
+#define PING_GROUP 32      /* children at once, at most */
 #define PING_ROUNDS 3
 #define PING_WAIT_MS 1000
+#define PING_BURST_WAIT_MS 200
+#define PING_FLOOD_BUDGET 512 /* frames one wave's bursts may make a bridge copy */
+/* ARP entries one wave may make: the table is the machine's, shared by
+ * every namespace (gc_thresh3, 1024 by default). */
+#define PING_NEIGH_BUDGET 400
 
 /* ---- which pairs ------------------------------------------------------------------ */
 
@@ -148,22 +153,25 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Marks the answers that arrive within wait_ms. */
+/* Marks the answers that arrive within wait_ms, until every probe of
+ * [lo, hi) is answered. */
 static void collect(int sock, const uint32_t *addrs, uint8_t *ok, size_t n,
-		    uint16_t id, size_t *left)
+		    uint16_t id, size_t lo, size_t hi, long wait_ms)
 {
-	long end = now_ms() + PING_WAIT_MS;
+	long end = now_ms() + wait_ms;
 	char buf[2048];
 
-	while (*left) {
+	for (;;) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
-		long wait = end - now_ms();
 		const struct iphdr *ip = (const struct iphdr *)buf;
 		const struct icmphdr *h;
+		long wait = end - now_ms();
+		size_t seq, pending = 0;
 		ssize_t r;
-		size_t seq;
 
-		if (wait <= 0 || poll(&pfd, 1, (int)wait) <= 0)
+		for (size_t i = lo; i < hi; i++)
+			pending += !ok[i];
+		if (!pending || wait <= 0 || poll(&pfd, 1, (int)wait) <= 0)
 			return;
 		r = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
 		if (r < (ssize_t)sizeof(*ip) || r < (ssize_t)(ip->ihl * 4u + sizeof(*h)))
@@ -172,19 +180,21 @@ static void collect(int sock, const uint32_t *addrs, uint8_t *ok, size_t n,
 		if (h->type != ICMP_ECHOREPLY || ntohs(h->un.echo.id) != id)
 			continue;
 		seq = ntohs(h->un.echo.sequence);
-		if (seq < n && !ok[seq] && ntohl(ip->saddr) == addrs[seq]) {
+		if (seq < n && ntohl(ip->saddr) == addrs[seq])
 			ok[seq] = 1;
-			(*left)--;
-		}
 	}
 }
 
-/* The child's work: exit status 0 and one byte per probe on fd. */
-static int ping_from(int nsfd, const uint32_t *addrs, size_t n, int fd)
+/* The child's work: exit status 0 and one byte per probe on fd. The
+ * first echo to a neighbour costs an ARP broadcast that the bridge copies
+ * to every port, and the kernel's per-CPU backlog holds only so many
+ * frames: probes go out burst at a time, each burst waiting (briefly) for
+ * its answers; later rounds resend what is still unanswered. */
+static int ping_from(int nsfd, const uint32_t *addrs, size_t n, size_t burst,
+		     int fd)
 {
 	uint8_t *ok = calloc(n + 1, 1);
 	uint16_t id = (uint16_t)getpid();
-	size_t left = n;
 	int sock;
 
 	if (!ok || setns(nsfd, CLONE_NEWNET) < 0)
@@ -192,11 +202,17 @@ static int ping_from(int nsfd, const uint32_t *addrs, size_t n, int fd)
 	sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	if (sock < 0)
 		return 1;
-	for (int round = 0; round < PING_ROUNDS && left; round++) {
-		for (size_t i = 0; i < n; i++)
-			if (!ok[i])
-				send_echo(sock, addrs[i], id, (uint16_t)i);
-		collect(sock, addrs, ok, n, id, &left);
+	for (int round = 0; round < PING_ROUNDS; round++) {
+		for (size_t lo = 0; lo < n; lo += burst) {
+			size_t hi = lo + burst < n ? lo + burst : n;
+
+			for (size_t i = lo; i < hi; i++)
+				if (!ok[i])
+					send_echo(sock, addrs[i], id, (uint16_t)i);
+			collect(sock, addrs, ok, n, id, lo, hi,
+				round ? PING_WAIT_MS / 4 : PING_BURST_WAIT_MS);
+		}
+		collect(sock, addrs, ok, n, id, 0, n, PING_WAIT_MS);
 	}
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(fd, ok + off, n - off);
@@ -216,6 +232,7 @@ struct child {
 	pid_t pid;
 	int fd;
 	size_t first, n;      /* its probes: probes[first .. first+n) */
+	size_t burst;
 };
 
 static int start_child(const struct cfs_lab *lab, struct cfs_lab_probe *probes,
@@ -245,7 +262,7 @@ static int start_child(const struct cfs_lab *lab, struct cfs_lab_probe *probes,
 	}
 	if (ch->pid == 0) {
 		close(p[0]);
-		_exit(ping_from(nsfd, addrs, ch->n, p[1]));
+		_exit(ping_from(nsfd, addrs, ch->n, ch->burst, p[1]));
 	}
 	close(p[1]);
 	ch->fd = p[0];
@@ -282,40 +299,90 @@ static int finish_child(const struct cfs_lab *lab, struct cfs_lab_probe *probes,
 	return ret;
 }
 
+static int flush_cb(void *arg)
+{
+	return cfs_neigh_flush4(arg);
+}
+
+/* The ARP entries a wave made, in the nodes it touched. */
+static int flush_touched(const struct cfs_lab *lab, const bool *touched,
+			 cfs_error_t *err)
+{
+	for (size_t i = 0; i < lab->nnodes; i++) {
+		cleanup_close int fd = -1;
+
+		if (!touched[i])
+			continue;
+		if (cfs_netns_open(lab->nodes[i].name, &fd, err) < 0 ||
+		    cfs_netns_run(fd, flush_cb, err, err) < 0)
+			return cfs_error_wrap(err, "node %s: flushing its ARP cache",
+					      lab->nodes[i].name);
+	}
+	return 0;
+}
+
 int cfs_lab_ping(const struct cfs_lab *lab, struct cfs_lab_probe *probes,
 		 size_t n, cfs_lab_progress_fn progress, void *arg,
 		 cfs_error_t *err)
 {
 	struct child ch[PING_GROUP];
-	size_t next = 0, done = 0, nsrc = 0;
+	size_t next = 0, done = 0, nsrc = 0, most = 1;
+	cleanup_free bool *touched = calloc(lab->nnodes + 1, sizeof(*touched));
 	int ret = 0;
 
+	if (!touched)
+		return cfs_fail(err, ENOMEM, "lab ping %s", lab->file);
+	/* The largest network: its bridge copies each ARP request to every
+	 * member. */
+	for (size_t i = 0; i < lab->nnets; i++) {
+		size_t m = 0;
+
+		for (size_t j = 0; j < lab->nnodes; j++)
+			m += lab->nodes[j].net == i;
+		if (m > most)
+			most = m;
+	}
 	/* Probes come grouped by source node. */
 	for (size_t i = 0; i < n; i++)
 		nsrc += i == 0 || probes[i].src != probes[i - 1].src;
 	while (next < n && ret == 0) {
-		size_t k = 0;
+		size_t k = 0, entries = 0, burst, at = next;
 
-		for (; k < PING_GROUP && next < n; k++) {
-			size_t e = next;
+		/* A wave: sources whose pings make at most PING_NEIGH_BUDGET
+		 * ARP entries (one at each end of a pair); at least one. */
+		while (k < PING_GROUP && at < n) {
+			size_t e = at;
 
-			while (e < n && probes[e].src == probes[next].src)
+			while (e < n && probes[e].src == probes[at].src)
 				e++;
-			ch[k] = (struct child){ .first = next, .n = e - next, .fd = -1 };
-			if (start_child(lab, probes, &ch[k], err) < 0) {
-				ret = -1;
+			if (k && entries + 2 * (e - at) > PING_NEIGH_BUDGET)
 				break;
+			entries += 2 * (e - at);
+			ch[k++] = (struct child){ .first = at, .n = e - at, .fd = -1 };
+			at = e;
+		}
+		burst = PING_FLOOD_BUDGET / (most * k);
+		memset(touched, 0, lab->nnodes * sizeof(*touched));
+		for (size_t j = 0; j < k && ret == 0; j++) {
+			ch[j].burst = burst ? burst : 1;
+			if (start_child(lab, probes, &ch[j], err) < 0) {
+				ret = -1;
+				k = j;
 			}
-			next = e;
 		}
 		for (size_t j = 0; j < k; j++) {
 			cfs_error_t e2 = { 0 };
 
 			if (finish_child(lab, probes, &ch[j], ret ? &e2 : err) < 0)
 				ret = -1;
+			for (size_t i = ch[j].first; i < ch[j].first + ch[j].n; i++)
+				touched[probes[i].src] = touched[probes[i].dst] = true;
 			if (progress)
 				progress(arg, ++done, nsrc);
 		}
+		if (ret == 0 && flush_touched(lab, touched, err) < 0)
+			ret = -1;
+		next = at;
 	}
 	return ret < 0 ? cfs_error_wrap(err, "lab ping %s", lab->file) : 0;
 }
