@@ -37,7 +37,6 @@ static int lab_load(const char *file, struct cfs_lab *lab)
 
 	if (cfs_lab_load(file, lab, &err) == 0)
 		return 0;
-	cfs_error_wrap(&err, "lab");
 	return cli_report(&err);
 }
 
@@ -89,12 +88,14 @@ static int lab_ping(const char *file, bool all)
 
 	if ((r = lab_load(file, &lab)) != 0)
 		return r;
-	if (cfs_lab_probes(&lab, all, &probes, &n, &err) < 0 ||
-	    cfs_lab_ping(&lab, probes, n, show_progress, &p, &err) < 0) {
+	if (cfs_lab_probes(&lab, all, &probes, &n, &err) < 0)
+		r = cfs_error_wrap(&err, "lab ping %s", file);
+	else
+		r = cfs_lab_ping(&lab, probes, n, show_progress, &p, &err);
+	if (r < 0) {
 		end_progress(&p);
 		free(probes);
 		cfs_lab_free(&lab);
-		cfs_error_wrap(&err, "lab ping %s", file);
 		return cli_report(&err);
 	}
 	end_progress(&p);

@@ -46,6 +46,18 @@ static const char *lab_file(const struct cfs_lab *lab)
 	return lab->file;
 }
 
+/* Errors that name a line of the file already read "lab FILE:LINE: ...";
+ * the others get "lab up|down FILE: " in front. */
+static int wrap(const struct cfs_lab *lab, const char *op, cfs_error_t *err)
+{
+	char pre[300];
+
+	snprintf(pre, sizeof(pre), "lab %s:", lab->file);
+	if (!strncmp(err->msg, pre, strlen(pre)))
+		return -1;
+	return cfs_error_wrap(err, "lab %s %s", op, lab->file);
+}
+
 /* ---- the plan --------------------------------------------------------------- */
 
 static int plan_nets(struct lab_up *c, cfs_error_t *err)
@@ -59,11 +71,11 @@ static int plan_nets(struct lab_up *c, cfs_error_t *err)
 
 		for (size_t j = 0; j < c->nold; j++) {
 			if (!strcmp(c->all[j].name, ln->name))
-				return cfs_fail(err, 0, "%s:%u: net %s: network %s exists",
+				return cfs_fail(err, 0, "lab %s:%u: net %s: network %s exists",
 						lab_file(lab), ln->line, ln->name, ln->name);
 			if (cfs_cidr_overlaps(&c->all[j].subnet, &ln->subnet)) {
 				cfs_cidr_format(&c->all[j].subnet, have);
-				return cfs_fail(err, 0, "%s:%u: net %s: subnet overlaps network %s (%s)",
+				return cfs_fail(err, 0, "lab %s:%u: net %s: subnet overlaps network %s (%s)",
 						lab_file(lab), ln->line, ln->name,
 						c->all[j].name, have);
 			}
@@ -99,7 +111,7 @@ static int plan_nodes(struct lab_up *c, cfs_error_t *err)
 
 		for (size_t j = 0; j < nnames; j++)
 			if (!strcmp(names[j], ln->name)) {
-				cfs_fail(err, 0, "%s:%u: node %s: container %s exists",
+				cfs_fail(err, 0, "lab %s:%u: node %s: container %s exists",
 					 lab_file(lab), ln->line, ln->name, ln->name);
 				goto out;
 			}
@@ -116,7 +128,7 @@ static int plan_nodes(struct lab_up *c, cfs_error_t *err)
 			if (lab->routes[r].node != i)
 				continue;
 			if (nr == CFS_MAX_ROUTES) {
-				cfs_fail(err, 0, "%s:%u: node %s: more than %d routes",
+				cfs_fail(err, 0, "lab %s:%u: node %s: more than %d routes",
 					 lab_file(lab), lab->routes[r].line, ln->name,
 					 CFS_MAX_ROUTES);
 				goto out;
@@ -130,7 +142,7 @@ static int plan_nodes(struct lab_up *c, cfs_error_t *err)
 		/* Long names share hashed host veth names. */
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->cts[j].host_veth, ct->host_veth)) {
-				cfs_fail(err, 0, "%s:%u: node %s: host interface %s is taken by node %s",
+				cfs_fail(err, 0, "lab %s:%u: node %s: host interface %s is taken by node %s",
 					 lab_file(lab), ln->line, ln->name,
 					 ct->host_veth, c->cts[j].name);
 				goto out;
@@ -143,7 +155,7 @@ static int plan_nodes(struct lab_up *c, cfs_error_t *err)
 			    cfs_container_load(&c->st, names[j], &other, &e2) < 0)
 				continue;
 			if (!strcmp(other.host_veth, ct->host_veth)) {
-				cfs_fail(err, 0, "%s:%u: node %s: host interface %s is taken by container %s",
+				cfs_fail(err, 0, "lab %s:%u: node %s: host interface %s is taken by container %s",
 					 lab_file(lab), ln->line, ln->name,
 					 ct->host_veth, other.name);
 				goto out;
@@ -409,7 +421,7 @@ static int make_links_routes(struct lab_up *c, cfs_error_t *err)
 		const struct cfs_lab_link *l = &lab->links[i];
 
 		if (make_link(c, l, err) < 0)
-			return cfs_error_wrap(err, "%s:%u: link %s:%s %s:%s", lab_file(lab),
+			return cfs_error_wrap(err, "lab %s:%u: link %s:%s %s:%s", lab_file(lab),
 					      l->line, lab->nodes[l->end[0].node].name,
 					      l->end[0].ifname,
 					      lab->nodes[l->end[1].node].name,
@@ -516,14 +528,7 @@ int cfs_lab_up(const struct cfs_lab *lab, cfs_lab_progress_fn progress,
 	free(c.bridge_made);
 	free(c.bridge_idx);
 	free(c.ns_made);
-	if (r < 0) {
-		/* Errors that name a line are the file's; the others the run's. */
-		if (!strncmp(err->msg, lab->file, strlen(lab->file)) &&
-		    err->msg[strlen(lab->file)] == ':')
-			return cfs_error_wrap(err, "lab");
-		return cfs_error_wrap(err, "lab up %s", lab->file);
-	}
-	return 0;
+	return r < 0 ? wrap(lab, "up", err) : 0;
 }
 
 /* ---- down ------------------------------------------------------------------------------ */
@@ -573,7 +578,7 @@ static int plan_down(struct lab_down *c, size_t *found, cfs_error_t *err)
 			for (size_t k = 0; k < n->nleases; k++)
 				if (!lab_has_node(lab, n->leases[k].name))
 					return cfs_fail(err, 0,
-							"%s:%u: net %s: container %s is on it and is not a node of the lab",
+							"lab %s:%u: net %s: container %s is on it and is not a node of the lab",
 							lab->file, ln->line, ln->name,
 							n->leases[k].name);
 		}
@@ -591,7 +596,7 @@ static int plan_down(struct lab_down *c, size_t *found, cfs_error_t *err)
 		}
 		if (strcmp(ct.network, lab->nets[ln->net].name))
 			return cfs_fail(err, 0,
-					"%s:%u: node %s: container %s is on network %s, not on the lab's %s",
+					"lab %s:%u: node %s: container %s is on network %s, not on the lab's %s",
 					lab->file, ln->line, ln->name, ln->name,
 					ct.network, lab->nets[ln->net].name);
 		c->node_there[i] = true;
@@ -693,11 +698,5 @@ int cfs_lab_down(const struct cfs_lab *lab, cfs_lab_progress_fn progress,
 	cfs_networks_free(c.nets, c.nnets);
 	free(c.node_there);
 	free(c.net_of);
-	if (r < 0) {
-		if (!strncmp(err->msg, lab->file, strlen(lab->file)) &&
-		    err->msg[strlen(lab->file)] == ':')
-			return cfs_error_wrap(err, "lab");
-		return cfs_error_wrap(err, "lab down %s", lab->file);
-	}
-	return 0;
+	return r < 0 ? wrap(lab, "down", err) : 0;
 }

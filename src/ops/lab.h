@@ -74,11 +74,11 @@ struct cfs_lab {
 
 /* Parses text[0..len) (NUL bytes are an error) into lab, then checks it as
  * a whole and gives every node without an address the lowest free one of
- * its network, in file order. Errors read "FILE:LINE: why". On failure lab
- * is left empty. Pure: no file or kernel access. */
+ * its network, in file order. Errors read "lab FILE:LINE: why". On failure
+ * lab is left empty. Pure: no file or kernel access. */
 int cfs_lab_parse(const char *text, size_t len, const char *file,
 		  struct cfs_lab *lab, cfs_error_t *err);
-/* Reads path (at most 4 MiB) and parses it. */
+/* Reads path (at most 4 MiB) and parses it; errors read "lab FILE: why". */
 int cfs_lab_load(const char *path, struct cfs_lab *lab, cfs_error_t *err);
 void cfs_lab_free(struct cfs_lab *lab);
 
@@ -95,7 +95,8 @@ typedef void (*cfs_lab_progress_fn)(void *arg, size_t done, size_t total);
  * all of them), its nodes (a container each, on its network), the links
  * between nodes (veth pairs with addresses, a tbf qdisc on both ends for a
  * rate), the routes and forwarding. Nothing of it may exist yet. On
- * failure everything made is removed again. */
+ * failure everything made is removed again. A conflict found by the plan
+ * reads "lab FILE:LINE: why", a failure on the way "lab up FILE: why". */
 int cfs_lab_up(const struct cfs_lab *lab, cfs_lab_progress_fn progress,
 	       void *arg, cfs_error_t *err);
 /* Removes the lab's nodes and networks (those that exist; a network with

@@ -38,7 +38,7 @@ struct parser {
 static int perr(struct parser *p, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "FILE:LINE: why" */
+/* "lab FILE:LINE: why" */
 static int perr(struct parser *p, unsigned line, const char *fmt, ...)
 {
 	char why[900];
@@ -47,7 +47,7 @@ static int perr(struct parser *p, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return cfs_fail(p->err, 0, "%s:%u: %s", p->lab->file, line, why);
+	return cfs_fail(p->err, 0, "lab %s:%u: %s", p->lab->file, line, why);
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size, size_t max,
@@ -65,7 +65,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size, size_t max,
 		nc = max;
 	na = realloc(*arr, nc * size);
 	if (!na)
-		return cfs_fail(p->err, ENOMEM, "%s:%u", p->lab->file, p->line);
+		return cfs_fail(p->err, ENOMEM, "lab %s:%u", p->lab->file, p->line);
 	*arr = na;
 	*cap = nc;
 	return 0;
@@ -410,7 +410,7 @@ static int resolve_addresses(struct parser *p)
 	cleanup_free size_t *owner = calloc(lab->nnodes + 1, sizeof(*owner));
 
 	if (!used || !owner)
-		return cfs_fail(p->err, ENOMEM, "%s", lab->file);
+		return cfs_fail(p->err, ENOMEM, "lab %s", lab->file);
 	for (size_t ni = 0; ni < lab->nnets; ni++) {
 		const struct cfs_lab_net *net = &lab->nets[ni];
 		uint32_t next = cfs_cidr_gateway(&net->subnet) + 1;
@@ -564,7 +564,7 @@ int cfs_lab_parse(const char *text, size_t len, const char *file,
 		pos += raw + (nl ? 1 : 0);
 	}
 	if (lab->nnodes == 0) {
-		cfs_fail(err, 0, "%s: no node (a lab needs 'net' and 'node' lines)", lab->file);
+		cfs_fail(err, 0, "lab %s: no node (a lab needs 'net' and 'node' lines)", lab->file);
 		goto fail;
 	}
 	if (resolve_addresses(&p) < 0 || check_nodes(&p) < 0)
@@ -583,23 +583,23 @@ int cfs_lab_load(const char *path, struct cfs_lab *lab, cfs_error_t *err)
 	size_t len = 0;
 
 	if (fd < 0)
-		return cfs_fail(err, errno, "%s", path);
+		return cfs_fail(err, errno, "lab %s", path);
 	if (fstat(fd, &sb) < 0)
-		return cfs_fail(err, errno, "%s", path);
+		return cfs_fail(err, errno, "lab %s", path);
 	if (!S_ISREG(sb.st_mode))
-		return cfs_fail(err, 0, "%s: not a regular file", path);
+		return cfs_fail(err, 0, "lab %s: not a regular file", path);
 	if (sb.st_size > (off_t)LAB_FILE_MAX)
-		return cfs_fail(err, 0, "%s: larger than %u bytes", path, LAB_FILE_MAX);
+		return cfs_fail(err, 0, "lab %s: larger than %u bytes", path, LAB_FILE_MAX);
 	buf = malloc((size_t)sb.st_size + 1);
 	if (!buf)
-		return cfs_fail(err, ENOMEM, "%s", path);
+		return cfs_fail(err, ENOMEM, "lab %s", path);
 	while (len < (size_t)sb.st_size) {
 		ssize_t r = read(fd, buf + len, (size_t)sb.st_size - len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return cfs_fail(err, errno, "reading %s", path);
+			return cfs_fail(err, errno, "lab %s: reading", path);
 		if (r == 0)
 			break;
 		len += (size_t)r;

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 
 	if (cfs_lab_parse((const char *)data, size, "f.lab", &lab, &err) < 0) {
-		if (strncmp(err.msg, "f.lab", 5) != 0 || lab.nnodes || lab.nodes)
+		if (strncmp(err.msg, "lab f.lab", 9) != 0 || lab.nnodes || lab.nodes)
 			abort();
 		return 0;
 	}
