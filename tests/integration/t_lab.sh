@@ -107,9 +107,23 @@ test_lab_nodes_are_containers_for_every_command() {
 	cfs lab down "$f"
 	wait_no_cfs_veths
 	assert_snapshot_equal "$before" "host after down lba + lab down"
-	# Nothing of it is left: a second lab down says so.
+	# Nothing of it is left: a second lab down says so, and there is
+	# nothing to ping.
 	assert_exit 1 cfs lab down "$f"
 	assert_stderr_matches "^cfsnet: lab down $(re_quote "$f"): none of the lab's nodes and networks exists$"
+	assert_exit 1 cfs lab ping "$f"
+	assert_stderr_matches "^cfsnet: lab ping $(re_quote "$f"): node lba is not up$"
+}
+
+test_lab_up_twice_is_refused() {
+	local f before
+	f=$(lab_file small.lab "$SMALL_LAB")
+	cfs lab up "$f"
+	before=$(snapshot)
+	assert_exit 1 cfs lab up "$f"
+	assert_stderr_matches "^cfsnet: lab $(re_quote "$f"):1: net lbnet: network lbnet exists$"
+	assert_snapshot_equal "$before" "host after a second lab up"
+	cfs lab down "$f"
 }
 
 test_lab_down_refuses_a_network_with_a_foreign_member() {
