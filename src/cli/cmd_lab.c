@@ -124,6 +124,7 @@ int cmd_lab(int argc, char **argv)
 		{ 0 },
 	};
 	const char *sub;
+	char cmd[16];
 	bool all = false;
 	int c, bad = 0;
 
@@ -132,10 +133,10 @@ int cmd_lab(int argc, char **argv)
 	sub = argv[1];
 	if (strcmp(sub, "up") && strcmp(sub, "down") && strcmp(sub, "ping"))
 		return cli_usage_error("lab: unknown subcommand '%s'%s", sub, "");
+	snprintf(cmd, sizeof(cmd), "lab %s", sub);
 	optind = 1;
-	while ((c = cli_next_opt(strcmp(sub, "ping") ? sub : "lab ping", argc - 1,
-				 argv + 1, ":", strcmp(sub, "ping") ? opts + 1 : opts,
-				 &bad)) != -1) {
+	while ((c = cli_next_opt(cmd, argc - 1, argv + 1, ":",
+				 strcmp(sub, "ping") ? opts + 1 : opts, &bad)) != -1) {
 		if (bad)
 			return bad;
 		if (c == 'a')

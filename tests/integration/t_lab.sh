@@ -181,9 +181,9 @@ test_lab_usage_errors_exit_2() {
 	assert_exit 2 cfs lab up a.lab b.lab
 	assert_stderr_matches "unexpected argument 'b.lab'"
 	assert_exit 2 cfs lab up --all "$LABS/star.lab"
-	assert_stderr_matches "unknown option '--all'"
+	assert_stderr_matches "^cfsnet: lab up: unknown option '--all'$"
 	assert_exit 2 cfs lab ping --bogus "$LABS/star.lab"
-	assert_stderr_matches "unknown option '--bogus'"
+	assert_stderr_matches "^cfsnet: lab ping: unknown option '--bogus'$"
 	assert_snapshot_equal "$before" "host after usage errors"
 }
 
