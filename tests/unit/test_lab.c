@@ -257,6 +257,39 @@ static void pingall_pairs(void **state)
 	cfs_lab_free(&lab);
 }
 
+/* Above CFS_LAB_PING_FULL nodes each node pings the next 8 (wrapping);
+ * --all pings everything. */
+static void pingall_subset_of_a_large_star(void **state)
+{
+	char *text = malloc(70 * 24 + 64), *p = text;
+	struct cfs_lab lab;
+	struct cfs_lab_probe *pr;
+	cfs_error_t err = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_non_null(text);
+	p += sprintf(p, "net s 10.80.0.0/16\n");
+	for (int i = 0; i < 70; i++)
+		p += sprintf(p, "node h%d s\n", i);
+	assert_int_equal(cfs_lab_parse(text, (size_t)(p - text), "t.lab", &lab, &err), 0);
+	assert_int_equal(cfs_lab_probes(&lab, false, &pr, &n, &err), 0);
+	assert_int_equal(n, 70 * CFS_LAB_PING_NEXT);
+	assert_int_equal(pr[0].src, 0);
+	assert_int_equal(pr[0].dst, 1);
+	assert_int_equal(pr[7].dst, 8);
+	/* the last node wraps to the first ones */
+	assert_int_equal(pr[69 * 8].src, 69);
+	assert_int_equal(pr[69 * 8].dst, 0);
+	assert_int_equal(pr[69 * 8].addr, ip("10.80.0.2"));
+	free(pr);
+	assert_int_equal(cfs_lab_probes(&lab, true, &pr, &n, &err), 0);
+	assert_int_equal(n, 70 * 69);
+	free(pr);
+	cfs_lab_free(&lab);
+	free(text);
+}
+
 /* The tbf request parses back: root of the link, kind tbf, the rate in
  * bytes/s with an Ethernet link layer, burst and limit as documented. */
 static void tbf_message(void **state)
@@ -322,6 +355,7 @@ int main(void)
 		cmocka_unit_test(too_many_nodes),
 		cmocka_unit_test(the_shipped_labs_parse),
 		cmocka_unit_test(pingall_pairs),
+		cmocka_unit_test(pingall_subset_of_a_large_star),
 		cmocka_unit_test(tbf_message),
 	};
 
