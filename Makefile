@@ -8,6 +8,7 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make demo         the walkthrough, end to end, in a private world
 #   make scenarios    the topologies in scenarios/, each in a cfsnet sandbox (root)
+#   make lab-bench    per-node time of `cfsnet lab up` for a star of 250, in a sandbox (root)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -44,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # step) is a separate tree: the product binary never contains the hook.
 FAULT_BUILD := $(BUILD)/fault
 
-.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios
+.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios lab-bench
 
 all: $(BUILD)/cfsnet
 
@@ -89,6 +90,9 @@ demo: all
 
 scenarios: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scenarios/run.sh
+
+lab-bench: all
+	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/lab-bench.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet

@@ -54,6 +54,7 @@ int cmd_run(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 /* The process side of ls/show (cmd_run.c). */
 void cli_proc_json(FILE *f, const char *name);
 void cli_proc_cols(FILE *f, const char *name);

@@ -28,6 +28,7 @@ static const struct {
 	{ "stop", cmd_stop },
 	{ "stats", cmd_stats },
 	{ "link", cmd_link },
+	{ "lab", cmd_lab },
 };
 
 int main(int argc, char **argv)

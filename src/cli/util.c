@@ -51,6 +51,10 @@ const char cfs_usage_text[] =
 	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
 	"  link set NAME [--ifname IF] (--rate RATE [--burst SIZE] | --no-rate)\n"
 	"                      rate-limit a container's link (both directions, tbf)\n"
+	"  lab up FILE         build the lab FILE describes (networks, nodes, links)\n"
+	"  lab down FILE       remove it\n"
+	"  lab ping FILE [--all]\n"
+	"                      pingall between its nodes; exit 1 on any loss\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

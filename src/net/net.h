@@ -220,6 +220,10 @@ int cfs_nl_queue_vxlan(struct cfs_nl *nl, const struct cfs_vxlan_spec *spec,
 int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
 		      unsigned *mtu, uint32_t *src, cfs_error_t *err);
 
+/* Deletes every IPv4 neighbour entry (not permanent ones) of the caller's
+ * network namespace (neigh.c). */
+int cfs_neigh_flush4(cfs_error_t *err);
+
 /* ---- the read side, over libnl-route-3 ------------------------------- */
 
 struct cfs_link_info {
