@@ -74,6 +74,13 @@ int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 		cfs_error_t *err);
 /* Moves pid into the group (every hierarchy on v1). */
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
+/* Moves the calling thread into the group, on v1 only (errnum EOPNOTSUPP on
+ * v2: use cfs_cg_enter). For a single-threaded process, such as a child
+ * just cloned, that is the whole process, and it is the cheap way in: it
+ * costs microseconds where cfs_cg_enter costs an RCU grace period (several
+ * ms). Paths are resolved at the call: call it before leaving the host's
+ * mount namespace view. */
+int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err);
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,
 		 cfs_error_t *err);
 /* Sends sig to every process in the group (every hierarchy on v1). */
