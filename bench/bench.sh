@@ -23,7 +23,8 @@
 #   round to round, so the machine's drift hits all alike
 #   BENCH_N containers on one network per system, attached in turns
 #   (cfsnet, ip, CNI, cfsnet, ...): the cost of each, and the firewall rules
-#   per container; then cfsnet's sweep once more alone
+#   per container; before that, cfsnet's sweep alone (each sweep starts once
+#   the kernel has finished cleaning up the namespaces dropped before it)
 #   datapath: iperf3 from a container to its bridge's address, through
 #   cfsnet's link and through the walkthrough's, and over loopback, in turns,
 #   BENCH_DP_ROUNDS x BENCH_DP_SECS s
@@ -217,10 +218,18 @@ sweep() {
 		tm sweep_cni_netns_del ip netns del k$i
 	done
 }
-settle() { # until the kernel has removed the dropped namespaces' links
-	local i=0
-	while [ "$(ls /sys/class/net | wc -l)" -gt 20 ] && [ $i -lt 600 ]; do pause 0.1; i=$((i + 1)); done
-	pause 1
+nets() { awk '$1 == "net_namespace" {print $2}' /proc/slabinfo; }
+settle() { # until the kernel has cleaned up the dropped namespaces (<= 3 min):
+	# the count of live net namespaces (machine-wide) stops falling for 3 s
+	local i=0 last=-1 same=0 n
+	while [ $same -lt 6 ] && [ $i -lt 360 ]; do
+		n=$(nets)
+		if [ "$n" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		last=$n
+		pause 0.5
+		i=$((i + 1))
+	done
+	echo "settled after $((i / 2)) s at $n net namespaces (machine-wide)" >>$R/env.txt
 }
 solo() {
 	local i a b
@@ -230,6 +239,7 @@ solo() {
 		b=$(now); echo "cfsnet_solo $i $((b - a))" >>$R/sweep.txt
 	done
 	for i in $(seq 1 "$BENCH_N"); do "$CFSNET" down o$i; done
+	"$CFSNET" net rm solo
 }
 
 # ---- datapath -----------------------------------------------------------------
@@ -264,10 +274,11 @@ log "single-container rounds: $BENCH_ROUNDS"
 rounds
 log "datapath: $BENCH_DP_ROUNDS x ${BENCH_DP_SECS}s x 3"
 datapath
+log "sweep: cfsnet alone, $BENCH_N containers"
+settle
+solo
+settle
 log "sweep: $BENCH_N containers per system, in turns"
 sweep
-settle
-log "sweep: cfsnet alone"
-solo
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>$R/env.txt
 bash "$HERE/report.sh" "$R"
