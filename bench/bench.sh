@@ -140,7 +140,7 @@ setup() {
 	while grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; do
 		umount /sys/fs/cgroup/unified 2>/dev/null || break
 	done
-	echo "crun: cgroup v1 (the world's own /sys/fs/cgroup/unified unmounted)" >>$R/env.txt
+	echo "crun cgroups: v1 (the world's own /sys/fs/cgroup/unified unmounted)" >>$R/env.txt
 	mkdir -p $W/crun && (cd $W/crun && crun spec) || die "crun spec"
 	sed -i -e 's/"terminal": true/"terminal": false/' -e 's/"sh"$/"\/bin\/true"/' \
 		-e 's|"path": "rootfs"|"path": "'$W/bb'"|' $W/crun/config.json
@@ -229,7 +229,7 @@ settle() { # until the kernel has cleaned up the dropped namespaces (<= 3 min):
 		pause 0.5
 		i=$((i + 1))
 	done
-	echo "settled after $((i / 2)) s at $n net namespaces (machine-wide)" >>$R/env.txt
+	echo "settle $1: $((i / 2)) s, then $n net namespaces (machine-wide)" >>$R/env.txt
 }
 solo() {
 	local i a b
@@ -275,9 +275,9 @@ rounds
 log "datapath: $BENCH_DP_ROUNDS x ${BENCH_DP_SECS}s x 3"
 datapath
 log "sweep: cfsnet alone, $BENCH_N containers"
-settle
+settle "before cfsnet alone"
 solo
-settle
+settle "before the sweep in turns"
 log "sweep: $BENCH_N containers per system, in turns"
 sweep
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>$R/env.txt

@@ -97,7 +97,9 @@ jnum() { [ "$1" = nan ] && echo null || echo "$1"; }
 {
 	echo "{"
 	echo '  "env": {'
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^\([^:]*\): \(.*\)$/    "\1": "\2",/' env.txt | sed '$ s/,$//'
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' env.txt |
+		awk '{i = index($0, ": "); k = i ? substr($0, 1, i - 1) : "note " NR; v = i ? substr($0, i + 2) : $0
+			printf "%s    \"%s\": \"%s\"", (NR > 1 ? ",\n" : ""), k, v} END {print ""}'
 	echo '  },'
 	echo '  "median_us": {'
 	first=1
