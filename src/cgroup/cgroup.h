@@ -65,7 +65,8 @@ int cfs_cg_detect(const char *root, enum cfs_cg_version *v, cfs_error_t *err);
  * that already exists is an error (errnum EEXIST) and is left alone: a
  * stale one is removed with cfs_cg_open + cfs_cg_destroy.
  * Order for a container: create -> fork, the child waits -> enter(child's
- * pid) -> the child unshares its cgroup namespace (if any) and execs. */
+ * pid) (or, v1, the child's own cfs_cg_enter_self) -> the child unshares
+ * its cgroup namespace (if any) and execs. */
 int cfs_cg_create(const char *root, const char *name,
 		  const struct cfs_cg_limits *lim, struct cfs_cgroup **out,
 		  cfs_error_t *err);
