@@ -563,6 +563,21 @@ int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err)
 	return 0;
 }
 
+int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err)
+{
+	if (cg->ops->version != CFS_CG_V1)
+		return cfs_fail(err, EOPNOTSUPP, "joining cgroup %s: not on cgroup v2",
+				cg->name);
+	/* "0" in "tasks" moves the writing thread alone: the kernel needs no
+	 * global threadgroup lock for that, whose write side (taken for
+	 * "cgroup.procs" or another task's id) waits for an RCU grace
+	 * period. */
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cfs_cg_write(cg->dirs[i].path, "tasks", "0", err) < 0)
+			return cfs_error_wrap(err, "joining cgroup %s", cg->name);
+	return 0;
+}
+
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,
 		 cfs_error_t *err)
 {

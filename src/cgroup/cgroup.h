@@ -65,7 +65,8 @@ int cfs_cg_detect(const char *root, enum cfs_cg_version *v, cfs_error_t *err);
  * that already exists is an error (errnum EEXIST) and is left alone: a
  * stale one is removed with cfs_cg_open + cfs_cg_destroy.
  * Order for a container: create -> fork, the child waits -> enter(child's
- * pid) -> the child unshares its cgroup namespace (if any) and execs. */
+ * pid) (or, v1, the child's own cfs_cg_enter_self) -> the child unshares
+ * its cgroup namespace (if any) and execs. */
 int cfs_cg_create(const char *root, const char *name,
 		  const struct cfs_cg_limits *lim, struct cfs_cgroup **out,
 		  cfs_error_t *err);
@@ -77,6 +78,13 @@ int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 int cfs_cg_list(const char *root, char ***names, size_t *n, cfs_error_t *err);
 /* Moves pid into the group (every hierarchy on v1). */
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
+/* Moves the calling thread into the group, on v1 only (errnum EOPNOTSUPP on
+ * v2: use cfs_cg_enter). For a single-threaded process, such as a child
+ * just cloned, that is the whole process, and it is the cheap way in: it
+ * costs microseconds where cfs_cg_enter costs an RCU grace period (several
+ * ms). Paths are resolved at the call: call it before leaving the host's
+ * mount namespace view. */
+int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err);
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,
 		 cfs_error_t *err);
 /* Sends sig to every process in the group (every hierarchy on v1). */

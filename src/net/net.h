@@ -90,6 +90,13 @@ int cfs_nl_open(struct cfs_nl **out, cfs_error_t *err);
 /* A socket inside the namespace nsfd refers to (opened in a short-lived
  * thread, so the caller never changes namespace). */
 int cfs_nl_open_in(int nsfd, struct cfs_nl **out, cfs_error_t *err);
+/* The callback for cfs_netns_create_run: opens o->nl in the calling
+ * thread's namespace, failing into o->err. */
+struct cfs_nl_open_arg {
+	struct cfs_nl *nl;
+	cfs_error_t *err;
+};
+int cfs_nl_open_cb(void *arg);
 void cfs_nl_close(struct cfs_nl *nl);
 static inline void cfs_nl_closep(struct cfs_nl **nl)
 {

@@ -72,23 +72,18 @@ int cfs_nl_open(struct cfs_nl **out, cfs_error_t *err)
 	return nl_open_here(out, err);
 }
 
-struct open_in {
-	struct cfs_nl *nl;
-	cfs_error_t *err;
-};
-
-static int open_in_thread(void *arg)
+int cfs_nl_open_cb(void *arg)
 {
-	struct open_in *o = arg;
+	struct cfs_nl_open_arg *o = arg;
 
 	return nl_open_here(&o->nl, o->err);
 }
 
 int cfs_nl_open_in(int nsfd, struct cfs_nl **out, cfs_error_t *err)
 {
-	struct open_in o = { .err = err };
+	struct cfs_nl_open_arg o = { .err = err };
 
-	if (cfs_netns_run(nsfd, open_in_thread, &o, err) < 0)
+	if (cfs_netns_run(nsfd, cfs_nl_open_cb, &o, err) < 0)
 		return -1;
 	*out = o.nl;
 	return 0;

@@ -111,10 +111,11 @@ int cfs_netns_run(int nsfd, int (*fn)(void *arg), void *arg, cfs_error_t *err)
 	return t.ret;
 }
 
-int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err)
+int cfs_netns_create_run(const char *name, int *nsfd, int (*fn)(void *arg),
+			 void *arg, cfs_error_t *err)
 {
 	char path[PATH_MAX], src[64];
-	struct ns_thread t = { .nsfd = -1 };
+	struct ns_thread t = { .nsfd = -1, .fn = fn, .arg = arg };
 	cleanup_close int fd = -1;
 	cleanup_close int newfd = -1;
 
@@ -131,6 +132,8 @@ int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err)
 	if (ns_thread_run(&t, err) < 0)
 		goto fail;
 	newfd = t.newfd;
+	if (t.ret < 0)
+		goto fail;
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", newfd);
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 		cfs_fail(err, errno, "binding network namespace %s", name);
@@ -141,6 +144,11 @@ int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err)
 fail:
 	unlink(path);
 	return -1;
+}
+
+int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err)
+{
+	return cfs_netns_create_run(name, nsfd, NULL, NULL, err);
 }
 
 int cfs_netns_open(const char *name, int *nsfd, cfs_error_t *err)

@@ -14,6 +14,12 @@
  * (O_CLOEXEC) fd of the new namespace. Fails with errnum EEXIST when NAME
  * exists. */
 int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err);
+/* The same, and fn(arg) run inside the new namespace by the thread that
+ * made it, before it ends (one thread, no second setns): e.g. to open the
+ * namespace's netlink socket. fn reports through its own arg; its failure
+ * (< 0) undoes the creation. */
+int cfs_netns_create_run(const char *name, int *nsfd, int (*fn)(void *arg),
+			 void *arg, cfs_error_t *err);
 
 /* Opens /run/netns/NAME (errnum ENOENT when it does not exist). */
 int cfs_netns_open(const char *name, int *nsfd, cfs_error_t *err);

@@ -331,6 +331,10 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	sigaction(SIGCHLD, &sa, NULL);
 	/* If cfsnet dies, so does the container: nobody would clean up. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* First, so the limits hold for everything after (we are one thread:
+	 * moving this thread moves the process). */
+	if (c->cg && cfs_cg_enter_self(c->cg, &err) < 0)
+		init_fail(c, &err);
 
 	if (c->nsfd >= 0) {
 		if (setns(c->nsfd, CLONE_NEWNET) < 0) {
@@ -352,10 +356,11 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	umask(0); /* the modes of /dev's nodes are exactly what is asked */
 	if (cfs_rootfs_enter(&c->rootfs, &err) < 0)
 		init_fail(c, &err);
-	/* Everything above ran while the parent moved us into the cgroup
-	 * (a migration costs the kernel a whole RCU grace period, far more
-	 * than the mounts). Now the go: we are in it. EOF: the parent gave
-	 * up, or died before PDEATHSIG was set. */
+	/* Everything above ran while the parent recorded us (and, on cgroup
+	 * v2, moved us into the cgroup: a migration by pid costs the kernel a
+	 * whole RCU grace period, far more than the mounts). Now the go: we
+	 * are in it. EOF: the parent gave up, or died before PDEATHSIG was
+	 * set. */
 	if (read(c->sock, &go, 1) != 1)
 		_exit(1);
 	/* Unshared only now so the namespace's root is the container's own

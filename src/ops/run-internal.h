@@ -99,6 +99,8 @@ struct cfs_init_ctx {
 	const struct cfs_run_opts *o;
 	int sock;                      /* our end of the start socket */
 	int nsfd;                      /* netns to join, -1: the one clone made */
+	struct cfs_cgroup *cg;         /* joined by the child itself (cgroup v1),
+					* NULL: the parent moves it (v2) */
 	struct cfs_rootfs_spec rootfs;
 	char **envp;
 };

@@ -10,8 +10,9 @@
  * With --detach a monitor process (setsid, stdio on /dev/null) takes the
  * place of `cfsnet run` and the command line returns once CMD runs.
  *
- * Synchronisation: one SOCK_SEQPACKET pair, close-on-exec. PID 1 sets the
- * container up while the parent moves it into the cgroup, then waits for
+ * Synchronisation: one SOCK_SEQPACKET pair, close-on-exec. PID 1 joins
+ * the cgroup (v1; on v2 the parent moves it in) and sets the container up
+ * while the parent records it, then waits for
  * the go before it unshares its cgroup namespace and forks CMD; a failing
  * child sends a struct cfs_start_msg; EOF means CMD was executed (its copy
  * of the socket closed on exec, PID 1 closed its own after the fork). No
@@ -421,6 +422,10 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		return cfs_fail(err, ENOMEM, "building the environment");
 	if (c->nsfd < 0)
 		flags |= CLONE_NEWNET;
+	/* On cgroup v1 the child moves itself in, far cheaper than our
+	 * moving it by pid (see cfs_cg_enter_self). */
+	if (cfs_cg_version(c->cg) == CFS_CG_V1)
+		ic.cg = c->cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		cfs_env_free(ic.envp);
 		return cfs_fail(err, errno, "creating the start socket");
@@ -442,7 +447,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	close(sp[1]);
 	cfs_env_free(ic.envp);
 	*pidp = pid;
-	if (cfs_cg_enter(c->cg, pid, err) < 0)
+	if (!ic.cg && cfs_cg_enter(c->cg, pid, err) < 0)
 		goto kill;
 	/* MSG_NOSIGNAL: a child that failed its setup has closed its end. */
 	if (send(sp[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {

@@ -21,6 +21,7 @@ struct up_ctx {
 	struct net_ctx n;
 	struct cfs_container ct;
 	int nsfd;
+	struct cfs_nl *in;          /* netlink inside the new netns */
 	struct cfs_undo undo;
 };
 
@@ -224,13 +225,18 @@ static void undo_netns(void *arg)
 
 static int step_netns(struct up_ctx *c, cfs_error_t *err)
 {
-	if (cfs_netns_create(c->ct.name, &c->nsfd, err) < 0) {
+	struct cfs_nl_open_arg in = { .err = err };
+
+	/* The thread that makes the namespace opens its socket too. */
+	if (cfs_netns_create_run(c->ct.name, &c->nsfd, cfs_nl_open_cb, &in,
+				 err) < 0) {
 		if (err->errnum == EEXIST)
 			return cfs_fail(err, 0,
 					"network namespace %s already exists and is not cfsnet's",
 					c->ct.name);
 		return -1;
 	}
+	c->in = in.nl;
 	cfs_undo_push(&c->undo, undo_netns, c);
 	return cfs_fault("netns", err);
 }
@@ -330,12 +336,9 @@ int cfs_config_inside(struct cfs_nl *in, const char *ifname,
 
 static int step_config(struct up_ctx *c, cfs_error_t *err)
 {
-	cleanup_nl struct cfs_nl *in = NULL;
-
-	if (cfs_nl_open_in(c->nsfd, &in, err) < 0 ||
-	    cfs_config_inside(in, c->ct.ifname, &c->ct.ip, c->ct.gateway, true,
-			      c->ct.mtu, err) < 0 ||
-	    (c->ct.has6 && cfs_config_inside6(in, c->ct.ifname, &c->ct.ip6,
+	if (cfs_config_inside(c->in, c->ct.ifname, &c->ct.ip, c->ct.gateway,
+			      true, c->ct.mtu, err) < 0 ||
+	    (c->ct.has6 && cfs_config_inside6(c->in, c->ct.ifname, &c->ct.ip6,
 					      &c->ct.gateway6, err) < 0))
 		return -1;
 	return cfs_fault("config", err);
@@ -462,6 +465,7 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 out:
 	if (c->nsfd >= 0)
 		close(c->nsfd);
+	cfs_nl_close(c->in);
 	cfs_nl_close(c->n.nl);
 	cfs_network_free(&c->n.net);
 	cfs_networks_free(c->n.nets, c->n.nnets);

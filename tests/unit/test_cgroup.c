@@ -622,6 +622,15 @@ static void v1_all_limits(void **state)
 	assert_string_equal(get("%s/memory/cfsnet/web/cgroup.procs", F.root), "4242");
 	assert_string_equal(get("%s/pids/cfsnet/web/cgroup.procs", F.root), "4242");
 	assert_string_equal(get("%s/memory/cgroup.procs", F.root), "1\n");
+	/* The cheap way in for a fresh child: "0" into each hierarchy's
+	 * tasks (the calling thread). */
+	assert_int_equal(cfs_cg_enter_self(cg, &err), 0);
+	for (int i = 0; i < 4; i++) {
+		const char *h[] = { "cpuset", "cpu,cpuacct", "memory", "pids" };
+
+		assert_string_equal(get("%s/%s/cfsnet/web/tasks", F.root, h[i]), "0");
+	}
+	assert_string_equal(get("%s/memory/tasks", F.root), "");
 
 	/* Processes remain: EBUSY, naming the directory. */
 	assert_int_equal(cfs_cg_destroy(cg, &err), -1);
@@ -931,6 +940,9 @@ static void v2_all_limits(void **state)
 		"pids.max", "4",
 		NULL });
 	assert_int_equal(cfs_cg_enter(cg, 99, &err), 0);
+	/* v2 has no per-thread way in for a plain group. */
+	assert_int_equal(cfs_cg_enter_self(cg, &err), -1);
+	assert_int_equal(err.errnum, EOPNOTSUPP);
 	assert_string_equal(get("%s/cfsnet/web/cgroup.procs", F.root), "99");
 	assert_int_equal(cfs_cg_destroy(cg, &err), -1);
 	assert_int_equal(err.errnum, EBUSY);
