@@ -170,6 +170,8 @@ int cmd_up(int argc, char **argv)
 		       created ? "" : "already up: ", a, ct.ifname, g, ct.host_veth,
 		       *ct.bridge ? ", bridge " : "", ct.bridge);
 	}
+	if (created)
+		cli_fw_backend_note();
 	return 0;
 }
 

@@ -27,6 +27,8 @@ static const struct {
 	{ "run", cmd_run },
 	{ "stop", cmd_stop },
 	{ "stats", cmd_stats },
+	{ "gc", cmd_gc },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

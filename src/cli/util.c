@@ -45,6 +45,8 @@ const char cfs_usage_text[] =
 	"  stop NAME [--timeout S]\n"
 	"                      SIGTERM, SIGKILL after S seconds (10), then remove it\n"
 	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
+	"  gc [--dry-run]      remove what killed cfsnet commands left behind\n"
+	"  check NAME [--fix]  compare NAME's state with the kernel; --fix repairs\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

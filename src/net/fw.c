@@ -623,7 +623,10 @@ static void sync_state_free(struct sync_state *st)
 	}
 }
 
-int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
+/* Stages the sync; commits it when commit is set, else only tells in
+ * *differs whether a sync would change anything. */
+static int fw_sync(const struct cfs_fw_net *nets, size_t n, bool commit,
+		   bool *differs, cfs_error_t *err)
 {
 	__attribute__((cleanup(sync_state_free))) struct sync_state st = { 0 };
 	bool changed[CFS_FW_NTABLES];
@@ -649,8 +652,10 @@ int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 		}
 		if (stage_table(st.h[t], t, &st.rules[t], &changed[t], err) < 0)
 			return -1;
+		if (differs && changed[t])
+			*differs = true;
 	}
-	for (int t = 0; t < CFS_FW_NTABLES; t++) {
+	for (int t = 0; commit && t < CFS_FW_NTABLES; t++) {
 		/* A commit replaces the whole table: skip it when equal. */
 		if (!changed[t])
 			continue;
@@ -659,4 +664,16 @@ int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 		commits[t]++;
 	}
 	return 0;
+}
+
+int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
+{
+	return fw_sync(nets, n, true, NULL, err);
+}
+
+int cfs_fw_diff(const struct cfs_fw_net *nets, size_t n, bool *differs,
+		cfs_error_t *err)
+{
+	*differs = false;
+	return fw_sync(nets, n, false, differs, err);
 }

@@ -26,11 +26,13 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 	 * of the same name copes with a host end not yet gone). */
 	if (cfs_netns_delete(name, err) < 0)
 		return -1;
+	cfs_crash_point("down-netns");
 	for (size_t i = 0; i < ct.nattach; i++)
 		if (cfs_net_leave(st, ct.attach[i].network, name, err) < 0)
 			return -1;
 	if (cfs_net_leave(st, ct.network, name, err) < 0)
 		return -1;
+	cfs_crash_point("down-leave");
 	return cfs_container_remove(st, name, err);
 }
 

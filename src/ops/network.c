@@ -6,6 +6,7 @@
 #include "ops-internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,29 @@ void cfs_undo_run(struct cfs_undo *u)
 int cfs_fault(const char *step, cfs_error_t *err)
 {
 	const char *f = getenv("CFSNET_FAULT");
+	const char *k = getenv("CFSNET_FAULT_KILL");
 
+	/* A crash right after the step, for the gc stress tests. */
+	if (k && !strcmp(k, step))
+		raise(SIGKILL);
 	if (f && !strcmp(f, step))
 		return cfs_fail(err, 0, "fault injected after step %s", step);
 	return 0;
 }
+
+void cfs_crash_point(const char *step)
+{
+	const char *k = getenv("CFSNET_FAULT_KILL");
+
+	if (k && !strcmp(k, step))
+		raise(SIGKILL);
+}
 #else
+void cfs_crash_point(const char *step)
+{
+	(void)step;
+}
+
 int cfs_fault(const char *step, cfs_error_t *err)
 {
 	(void)step;
@@ -308,8 +326,10 @@ int cfs_net_remove(struct cfs_state *st, struct cfs_network *net,
 		    cfs_nl_flush(nl, err) < 0)
 			return -1;
 	}
+	cfs_crash_point("net-remove-bridge");
 	if (cfs_network_remove(st, net->name, err) < 0)
 		return -1;
+	cfs_crash_point("net-remove-state");
 	return after_removal(st, err);
 }
 

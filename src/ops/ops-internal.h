@@ -21,6 +21,10 @@ void cfs_undo_run(struct cfs_undo *u);
 /* Test builds only (-DCFS_FAULT_INJECTION): fails when CFSNET_FAULT names
  * step, so the tests can prove each rollback. Always 0 otherwise. */
 int cfs_fault(const char *step, cfs_error_t *err);
+/* Test builds only: SIGKILLs the process when CFSNET_FAULT_KILL names step
+ * (cfs_fault does the same for its steps), so the gc stress test can
+ * crash a command at each named point. */
+void cfs_crash_point(const char *step);
 
 /* A network being joined or made, with what it takes to undo that. */
 struct net_ctx {
@@ -87,6 +91,17 @@ static inline bool cfs_ipv6_capable_mtu(unsigned mtu)
 {
 	return mtu == 0 || mtu >= 1280;
 }
+
+/* The pending record (gc.c): `up` names the namespace it has just made
+ * before it is recorded in the state, so gc can tell it from somebody
+ * else's after a crash. Call with the lock held. */
+int cfs_pending_set(struct cfs_state *st, const char *name, cfs_error_t *err);
+void cfs_pending_clear(struct cfs_state *st);
+
+/* check.c: compares c with the kernel and, with fix, repairs (lock held).
+ * rep may be NULL. */
+int cfs_check_locked(struct cfs_state *st, const struct cfs_container *c,
+		     bool fix, struct cfs_report *rep, cfs_error_t *err);
 
 /* Interface names of a container's further networks. */
 void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ]);

@@ -212,6 +212,10 @@ static int step_netns(struct up_ctx *c, cfs_error_t *err)
 		return -1;
 	}
 	cfs_undo_push(&c->undo, undo_netns, c);
+	/* Until the state names it, only this record tells gc that the
+	 * namespace is cfsnet's (should this process die). */
+	if (cfs_pending_set(&c->st, c->ct.name, err) < 0)
+		return -1;
 	return cfs_fault("netns", err);
 }
 
@@ -360,7 +364,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	if (cfs_nl_open(&c->n.nl, err) < 0 || plan(c, &exists, err) < 0)
 		goto out;
 	if (exists) {
-		ret = 0;
+		/* The same up again repairs what drifted (see check.c). */
+		ret = cfs_check_locked(&c->st, &c->ct, true, NULL, err);
 		goto out;
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
@@ -371,6 +376,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	}
 	ret = 0;
 out:
+	if (!exists)
+		cfs_pending_clear(&c->st);
 	if (c->nsfd >= 0)
 		close(c->nsfd);
 	cfs_nl_close(c->n.nl);
