@@ -211,6 +211,24 @@ static void gc_unclaim(bool dry, struct cfs_report *rep)
 	closedir(d);
 }
 
+/* Whether pid is still the process that started at start and has not
+ * exited: a zombie (its parent, a killed monitor, never reaped it) is gone
+ * for gc's purposes. */
+static bool proc_running(pid_t pid, unsigned long long start)
+{
+	char path[64];
+	cleanup_free char *text = NULL;
+	cfs_error_t e = { 0 };
+	const char *p;
+
+	if (pid <= 0 || !cfs_proc_alive(pid, start))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (cfs_read_file(path, &text, NULL, &e) < 0 || !(p = strrchr(text, ')')))
+		return false;
+	return p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
 /* Runs whose process and monitor are both gone: what `stop` would remove
  * (cgroup, network made for them, overlay, record). Done before the state
  * lock is taken: removing a run's network takes it. */
@@ -229,8 +247,8 @@ static int gc_runs(bool dry, struct cfs_report *rep, cfs_error_t *err)
 
 		if (cfs_runrec_load(names[i], &r, &e) < 0)
 			continue;
-		if ((r.pid && cfs_proc_alive(r.pid, r.start)) ||
-		    (r.monitor && cfs_proc_alive(r.monitor, r.monitor_start)))
+		if (proc_running(r.pid, r.start) ||
+		    proc_running(r.monitor, r.monitor_start))
 			continue;
 		note(rep, "run record of %s (process gone): its cgroup, network and overlay",
 		     names[i]);

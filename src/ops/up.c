@@ -204,18 +204,22 @@ static void undo_netns(void *arg)
 
 static int step_netns(struct up_ctx *c, cfs_error_t *err)
 {
+	/* Until the state names it, only this record tells gc that the
+	 * namespace is cfsnet's (should this process die); written first,
+	 * so no instant exists where the namespace is there unrecorded. */
+	if (cfs_pending_set(&c->st, c->ct.name, err) < 0)
+		return -1;
 	if (cfs_netns_create(c->ct.name, &c->nsfd, err) < 0) {
-		if (err->errnum == EEXIST)
+		if (err->errnum == EEXIST) {
+			/* Somebody else's: at once no longer ours to remove. */
+			cfs_pending_clear(&c->st);
 			return cfs_fail(err, 0,
 					"network namespace %s already exists and is not cfsnet's",
 					c->ct.name);
+		}
 		return -1;
 	}
 	cfs_undo_push(&c->undo, undo_netns, c);
-	/* Until the state names it, only this record tells gc that the
-	 * namespace is cfsnet's (should this process die). */
-	if (cfs_pending_set(&c->st, c->ct.name, err) < 0)
-		return -1;
 	return cfs_fault("netns", err);
 }
 
