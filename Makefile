@@ -8,6 +8,8 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make demo         the walkthrough, end to end, in a private world
 #   make scenarios    the topologies in scenarios/, each in a cfsnet sandbox (root)
+#   make stress       crash test: 240 commands killed at random, gc, host compared (root)
+#   make stress-short the same with 30 trials (CI)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -44,7 +46,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # step) is a separate tree: the product binary never contains the hook.
 FAULT_BUILD := $(BUILD)/fault
 
-.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios
+.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios \
+	stress stress-short
 
 all: $(BUILD)/cfsnet
 
@@ -89,6 +92,13 @@ demo: all
 
 scenarios: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scenarios/run.sh
+
+STRESS_ENV = CFSNET=$(abspath $(BUILD)/cfsnet) CFSNET_FAULT_BIN=$(abspath $(FAULT_BUILD)/cfsnet)
+stress: all fault
+	$(STRESS_ENV) bash tests/stress/run.sh -n 240
+
+stress-short: all fault
+	$(STRESS_ENV) bash tests/stress/run.sh -n 30
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet

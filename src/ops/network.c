@@ -123,6 +123,12 @@ void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ])
 		 longname + strlen(longname) - 5);
 }
 
+static int cmp_fw_net(const void *a, const void *b)
+{
+	return strcmp(((const struct cfs_fw_net *)a)->name,
+		      ((const struct cfs_fw_net *)b)->name);
+}
+
 int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		     const struct cfs_network *extra, cfs_error_t *err)
 {
@@ -144,6 +150,9 @@ int cfs_fw_sync_nets(const struct cfs_network *nets, size_t n,
 		fw[k].internal = src->internal;
 		k++;
 	}
+	/* One order whatever the order of the calls that made the networks
+	 * (the state lists them by name): the same networks, the same chain. */
+	qsort(fw, k, sizeof(*fw), cmp_fw_net);
 	r = cfs_fw_sync(fw, k, err);
 	free(fw);
 	return r;
