@@ -1,4 +1,4 @@
-/* cmd_gc.c - `cfsnet gc [--dry-run]` and `cfsnet check NAME [--fix]`:
+/* cmd_gc.c - `cfsnet gc [--dry-run] [--all-cgroups]` and `cfsnet check NAME [--fix]`:
  * crash recovery and drift repair. */
 #include <string.h>
 
@@ -18,18 +18,20 @@ int cmd_gc(int argc, char **argv)
 {
 	cfs_error_t err = { 0 };
 	struct cfs_report rep;
-	bool dry = false;
+	bool dry = false, all_cgroups = false;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run"))
 			dry = true;
+		else if (!strcmp(argv[i], "--all-cgroups"))
+			all_cgroups = true;
 		else if (argv[i][0] == '-')
 			return help_or_unknown("gc", argv[i]);
 		else
 			return cli_usage_error("%s: unexpected argument '%s'", "gc", argv[i]);
 	}
-	r = cfs_gc(dry, &rep, &err);
+	r = cfs_gc(dry, all_cgroups, &rep, &err);
 	for (size_t i = 0; i < rep.n; i++)
 		printf("%s %s\n", dry ? "would remove:" : "removed:", rep.lines[i]);
 	cfs_report_free(&rep);

@@ -45,7 +45,8 @@ const char cfs_usage_text[] =
 	"  stop NAME [--timeout S]\n"
 	"                      SIGTERM, SIGKILL after S seconds (10), then remove it\n"
 	"  stats NAME [--json] CPU time, memory, processes, OOM kills of a container\n"
-	"  gc [--dry-run]      remove what killed cfsnet commands left behind\n"
+	"  gc [--dry-run] [--all-cgroups]\n"
+	"                      remove what killed cfsnet commands left behind\n"
 	"  check NAME [--fix]  compare NAME's state with the kernel; --fix repairs\n"
 	"  help                this text\n";
 

@@ -34,9 +34,10 @@
 
 #define PENDING_FILE "pending"
 
-/* An empty cgroup of cfsnet's without a run record is only removed once it
- * is this old: a run of another cfsnet instance (another /run, e.g. in a
- * sandbox) may have just made it and be about to enter it. */
+/* An empty cgroup of cfsnet's without a run record is only removed on
+ * request (cgroups are machine-wide, state is per /run: a cfsnet in a
+ * sandbox cannot tell another instance's run from a leftover), and once it
+ * is this old: a run may have just made it and be about to enter it. */
 #define CG_MIN_AGE_S 30
 
 /* ---- the pending record ----------------------------------------------- */
@@ -564,8 +565,34 @@ static bool cg_dir_empty(const char *dir)
 	return empty;
 }
 
-/* cfsnet/NAME groups (in any hierarchy) that are empty, have no run record
- * and are old enough: a run killed before its record could say so. */
+/* Whether cfsnet/NAME is empty in every hierarchy that has it. */
+static bool cg_empty_everywhere(const char *name)
+{
+	DIR *root = opendir(CFS_CGROUP_ROOT);
+	struct dirent *h;
+	bool empty = true;
+	char path[PATH_MAX];
+
+	if (!root)
+		return false;
+	snprintf(path, sizeof(path), CFS_CGROUP_ROOT "/cfsnet/%s", name);
+	if (access(path, F_OK) == 0)
+		empty = cg_dir_empty(path);
+	while (empty && (h = readdir(root))) {
+		if (h->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), CFS_CGROUP_ROOT "/%s/cfsnet/%s",
+				     h->d_name, name) >= sizeof(path))
+			continue;
+		if (access(path, F_OK) == 0)
+			empty = cg_dir_empty(path);
+	}
+	closedir(root);
+	return empty;
+}
+
+/* cfsnet/NAME groups (in any hierarchy) that are empty everywhere, have no
+ * run record and are old enough (`gc --all-cgroups` only). */
 static int gc_cgroups(bool dry, struct cfs_report *rep, cfs_error_t *err)
 {
 	char **names = NULL;
@@ -605,7 +632,8 @@ static int gc_cgroups(bool dry, struct cfs_report *rep, cfs_error_t *err)
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 			snprintf(rec, sizeof(rec), CFS_RUN_DIR "/%s", e->d_name);
 			if (seen || access(rec, F_OK) == 0 || stat(path, &sb) < 0 ||
-			    time(NULL) - sb.st_mtime < CG_MIN_AGE_S || !cg_dir_empty(path))
+			    time(NULL) - sb.st_mtime < CG_MIN_AGE_S ||
+			    !cg_empty_everywhere(e->d_name))
 				continue;
 			char **nv = realloc(names, (n + 1) * sizeof(*nv));
 
@@ -663,7 +691,8 @@ static int gc_overlays(bool dry, struct cfs_report *rep, cfs_error_t *err)
 	return ret;
 }
 
-int cfs_gc(bool dry_run, struct cfs_report *rep, cfs_error_t *err)
+int cfs_gc(bool dry_run, bool all_cgroups, struct cfs_report *rep,
+	   cfs_error_t *err)
 {
 	struct cfs_state st;
 	cfs_error_t e = { 0 };
@@ -671,7 +700,8 @@ int cfs_gc(bool dry_run, struct cfs_report *rep, cfs_error_t *err)
 
 	memset(rep, 0, sizeof(*rep));
 	if (access(CFS_STATE_DIR, F_OK) < 0 && errno == ENOENT)
-		return gc_cgroups(dry_run, rep, err) < 0 ? cfs_error_wrap(err, "gc") : 0;
+		return all_cgroups && gc_cgroups(dry_run, rep, err) < 0 ?
+			cfs_error_wrap(err, "gc") : 0;
 	if (gc_runs(dry_run, rep, &e) < 0)
 		keep_first(&ret, err, &e);
 	if (cfs_state_open(&st, CFS_STATE_DIR, true, &e) < 0) {
@@ -686,7 +716,7 @@ int cfs_gc(bool dry_run, struct cfs_report *rep, cfs_error_t *err)
 	if (gc_overlays(dry_run, rep, &e) < 0)
 		keep_first(&ret, err, &e);
 	cfs_state_close(&st);
-	if (gc_cgroups(dry_run, rep, &e) < 0)
+	if (all_cgroups && gc_cgroups(dry_run, rep, &e) < 0)
 		keep_first(&ret, err, &e);
 	return ret < 0 ? cfs_error_wrap(err, "gc") : 0;
 }

@@ -155,11 +155,14 @@ struct cfs_report {
 };
 void cfs_report_free(struct cfs_report *rep);
 
-/* `cfsnet gc [--dry-run]`: removes what killed commands left (see gc.c and
- * README): state without a namespace, a namespace or link of cfsnet's
- * without state, leases without a container, rules of networks that do not
- * exist, dead runs, empty cgroups of cfsnet's. dry_run changes nothing. */
-int cfs_gc(bool dry_run, struct cfs_report *rep, cfs_error_t *err);
+/* `cfsnet gc [--dry-run] [--all-cgroups]`: removes what killed commands
+ * left (see gc.c and README): state without a namespace, a namespace or
+ * link of cfsnet's without state, leases without a container, rules of
+ * networks that do not exist, dead runs with their cgroups; with
+ * all_cgroups also empty cfsnet cgroups that no run record names. dry_run
+ * changes nothing. */
+int cfs_gc(bool dry_run, bool all_cgroups, struct cfs_report *rep,
+	   cfs_error_t *err);
 
 /* `cfsnet check NAME [--fix]`: compares NAME's state with the kernel
  * (namespace, links, address, routes, bridge, rules, ip_forward); each

@@ -236,3 +236,24 @@ test_up_again_repairs_a_flushed_nat_table() {
 	cfs up gcx >/dev/null
 	assert_container gcx 10.0.0.2/24
 }
+
+test_gc_leaves_recordless_cgroups_unless_asked() {
+	local d parent_made=0 h
+	# A group of cfsnet's that no run record names, an hour old. (Only
+	# --dry-run with --all-cgroups here: cgroups are machine-wide, and a
+	# real sweep could meet another test world's groups.)
+	h=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 1 -name pids -o -mindepth 1 -maxdepth 1 -name unified | head -1)
+	[[ -n $h ]] || h=/sys/fs/cgroup
+	[[ -d $h/cfsnet ]] || { mkdir "$h/cfsnet"; parent_made=1; }
+	d=$h/cfsnet/gcorphan
+	mkdir "$d"
+	touch -d '-1 hour' "$d"
+	assert_exit 0 cfs gc
+	assert_not_contains "$OUT" "gcorphan" "gc without --all-cgroups"
+	[[ -d $d ]] || fail "gc removed $d without --all-cgroups"
+	assert_exit 0 cfs gc --dry-run --all-cgroups
+	assert_contains "$OUT" "would remove: cgroup cfsnet/gcorphan (empty, no such container)"
+	[[ -d $d ]] || fail "gc --dry-run removed $d"
+	rmdir "$d"
+	((parent_made == 0)) || rmdir "$h/cfsnet" 2>/dev/null || true
+}
