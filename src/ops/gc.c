@@ -421,6 +421,16 @@ static void gc_links(struct gc_ctx *c)
 		keep_first(&c->ret, c->err, &e);
 }
 
+static bool legacy_tables_exist(void)
+{
+	cleanup_free char *names = NULL;
+	cfs_error_t e = { 0 };
+
+	if (cfs_read_file("/proc/net/ip_tables_names", &names, NULL, &e) < 0)
+		return e.errnum != ENOENT;
+	return strstr(names, "filter") || strstr(names, "nat");
+}
+
 /* cfsnet's chains hold exactly the rules of the networks that exist;
  * ip_forward gets its old value back when none is left. */
 static void gc_firewall(struct gc_ctx *c)
@@ -459,7 +469,9 @@ static void gc_firewall(struct gc_ctx *c)
 				fw[k++] = fw[i];
 		}
 	}
-	if (cfs_fw_diff(fw, k, &differs, &e) < 0)
+	/* No network and no legacy table: nothing of ours can be there, and
+	 * reading a table would make the kernel create it. */
+	if ((k || legacy_tables_exist()) && cfs_fw_diff(fw, k, &differs, &e) < 0)
 		goto fail;
 	if (differs) {
 		note(c->rep, k ? "firewall rules of networks that do not exist" :
