@@ -257,3 +257,23 @@ test_gc_leaves_recordless_cgroups_unless_asked() {
 	rmdir "$d"
 	((parent_made == 0)) || rmdir "$h/cfsnet" 2>/dev/null || true
 }
+
+test_gc_removes_temporary_files_of_dead_writers_only() {
+	local dead live
+	cfs up gcx --ip 10.0.0.2/24 >/dev/null
+	sleep 60 &
+	live=$!
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	echo partial >"/run/cfsnet/containers/gcx.tmp.$dead"
+	echo partial >"/run/cfsnet/networks/default.tmp.$live"
+	assert_exit 0 cfs gc
+	assert_contains "$OUT" "removed: temporary file /run/cfsnet/containers/gcx.tmp.$dead"
+	[[ ! -e /run/cfsnet/containers/gcx.tmp.$dead ]] || fail "the dead writer's file is still there"
+	[[ -e /run/cfsnet/networks/default.tmp.$live ]] || fail "gc removed the file of a writer that is alive"
+	kill "$live"
+	wait "$live" 2>/dev/null || true
+	rm -f "/run/cfsnet/networks/default.tmp.$live"
+	assert_exit 0 cfs check gcx
+}
