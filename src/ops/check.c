@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,9 @@ static void drift(struct check_ctx *k, const char *fmt, ...)
 	k->rep->n++;
 }
 
-static int make_bridge(struct check_ctx *k, cfs_error_t *err)
+static int make_bridge(struct check_ctx *k, const struct cfs_network *n, int *idx,
+		       cfs_error_t *err)
 {
-	const struct cfs_network *n = &k->net;
 	struct cfs_link_set ll = { .ifname = n->ifname,
 				   .no_ipv6_ll = cfs_ipv6_capable_mtu(n->mtu) };
 	struct cfs_link_set up = { .ifname = n->ifname, .up = true,
@@ -64,13 +65,13 @@ static int make_bridge(struct check_ctx *k, cfs_error_t *err)
 	     cfs_nl_queue_link_set(k->nl, &ll, "configuring the bridge", err) < 0) ||
 	    cfs_nl_queue_link_set(k->nl, &up, "bringing the bridge up", err) < 0 ||
 	    cfs_nl_flush(k->nl, err) < 0 ||
-	    cfs_nl_link_index(k->nl, n->ifname, &k->bridge_idx, err) < 0 ||
-	    cfs_nl_queue_addr4(k->nl, k->bridge_idx, n->ifname, &gw, err) < 0)
+	    cfs_nl_link_index(k->nl, n->ifname, &*idx, err) < 0 ||
+	    cfs_nl_queue_addr4(k->nl, *idx, n->ifname, &gw, err) < 0)
 		return -1;
 	/* Every member's host end was released when the bridge went. */
 	for (size_t i = 0; i < n->nleases; i++) {
 		struct cfs_container m;
-		struct cfs_link_set port = { .master = k->bridge_idx };
+		struct cfs_link_set port = { .master = *idx };
 		cfs_error_t e2 = { 0 };
 
 		if (cfs_container_load(k->st, n->leases[i].name, &m, &e2) < 0)
@@ -102,7 +103,7 @@ static int check_bridge(struct check_ctx *k, cfs_error_t *err)
 		return -1;
 	}
 	drift(k, "bridge %s of network %s is missing", k->net.ifname, k->net.name);
-	return k->fix ? make_bridge(k, err) : 0;
+	return k->fix ? make_bridge(k, &k->net, &k->bridge_idx, err) : 0;
 }
 
 static bool netns_mounted(const char *name)
@@ -136,48 +137,56 @@ static int check_netns(struct check_ctx *k, cfs_error_t *err)
 	return cfs_netns_create(name, &k->nsfd, err);
 }
 
-/* The veth pair, then the inside: link up, address, default route, lo. */
-static int check_links(struct check_ctx *k, cfs_error_t *err)
+/* One interface of the container and its host end: the first network's
+ * (gateway and lo set) or a further one of `connect` (no gateway, no lo). */
+struct iface {
+	const char *ifname, *host_veth, *bridge;   /* bridge NULL: --no-bridge */
+	const struct cfs_cidr *ip;
+	uint32_t gateway;
+	int bridge_idx;
+	unsigned mtu;
+	bool lo;
+};
+
+static int check_iface(struct check_ctx *k, const struct iface *f, cfs_error_t *err)
 {
 	const struct cfs_container *c = k->c;
 	struct cfs_ct_info info, lo;
 	char want_ip[CFS_CIDR_STRLEN], want_gw[CFS_IP4_STRLEN], gw_cidr[CFS_CIDR_STRLEN];
-	struct cfs_cidr gw = { c->gateway, c->ip.prefix };
+	struct cfs_cidr gw = { f->gateway, f->ip->prefix };
 	cleanup_nl struct cfs_nl *in = NULL;
-	bool veth = c->mode == CFS_MODE_VETH;
+	bool veth = !f->bridge;
 
-	if (k->nsfd < 0)
-		return 0; /* reported already, not fixed */
-	if (cfs_ct_info_read(k->nsfd, c->ifname, c->host_veth, NULL, &info, err) < 0 ||
-	    cfs_ct_info_read(k->nsfd, "lo", NULL, NULL, &lo, err) < 0)
+	if (cfs_ct_info_read(k->nsfd, f->ifname, f->host_veth, NULL, &info, err) < 0 ||
+	    (f->lo && cfs_ct_info_read(k->nsfd, "lo", NULL, NULL, &lo, err) < 0))
 		return -1;
-	cfs_cidr_format(&c->ip, want_ip);
-	cfs_ip4_format(c->gateway, want_gw);
+	cfs_cidr_format(f->ip, want_ip);
+	cfs_ip4_format(f->gateway, want_gw);
 	cfs_cidr_format(&gw, gw_cidr);
 
 	if (!info.inside.found || !info.host.found) {
-		drift(k, "veth %s - %s is missing", c->host_veth, c->ifname);
+		drift(k, "veth %s - %s is missing", f->host_veth, f->ifname);
 		if (!k->fix)
 			return 0;
-		if (cfs_veth_into(k->nl, k->nsfd, c->host_veth, c->ifname, c->mtu,
-				  veth ? 0 : k->bridge_idx, err) < 0)
+		if (cfs_veth_into(k->nl, k->nsfd, f->host_veth, f->ifname, f->mtu,
+				  veth ? 0 : f->bridge_idx, err) < 0)
 			return -1;
 		if (veth) {
 			int idx;
 
-			if (cfs_nl_link_index(k->nl, c->host_veth, &idx, err) < 0 ||
-			    cfs_nl_queue_addr4(k->nl, idx, c->host_veth, &gw, err) < 0 ||
+			if (cfs_nl_link_index(k->nl, f->host_veth, &idx, err) < 0 ||
+			    cfs_nl_queue_addr4(k->nl, idx, f->host_veth, &gw, err) < 0 ||
 			    cfs_nl_flush(k->nl, err) < 0)
 				return -1;
 		}
 		return cfs_nl_open_in(k->nsfd, &in, err) < 0 ? -1 :
-		       cfs_config_inside(in, c->ifname, &c->ip, c->gateway, true,
-					 c->mtu, err);
+		       cfs_config_inside(in, f->ifname, f->ip, f->gateway, f->lo,
+					 f->mtu, err);
 	}
 
 	if (cfs_nl_open_in(k->nsfd, &in, err) < 0)
 		return -1;
-	if (!lo.inside.admin_up) {
+	if (f->lo && !lo.inside.admin_up) {
 		struct cfs_link_set s = { .ifindex = 1, .up = true };
 
 		drift(k, "lo is down in %s", c->name);
@@ -187,23 +196,23 @@ static int check_links(struct check_ctx *k, cfs_error_t *err)
 	if (!info.inside.admin_up) {
 		struct cfs_link_set s = { .ifindex = info.inside.ifindex, .up = true };
 
-		drift(k, "%s is down in %s", c->ifname, c->name);
+		drift(k, "%s is down in %s", f->ifname, c->name);
 		if (k->fix && cfs_nl_queue_link_set(in, &s, "bringing the container's link up",
 						    err) < 0)
 			return -1;
 	}
 	if (strcmp(info.inside.addr4, want_ip)) {
-		drift(k, "address %s is missing on %s", want_ip, c->ifname);
-		if (k->fix && cfs_nl_queue_addr4(in, info.inside.ifindex, c->ifname, &c->ip,
+		drift(k, "address %s is missing on %s", want_ip, f->ifname);
+		if (k->fix && cfs_nl_queue_addr4(in, info.inside.ifindex, f->ifname, f->ip,
 						 err) < 0)
 			return -1;
 	}
 	if (k->fix && cfs_nl_flush(in, err) < 0)
 		return -1;
 	/* The route needs the link up and the address in place. */
-	if (strcmp(info.gateway, want_gw)) {
+	if (f->gateway && strcmp(info.gateway, want_gw)) {
 		drift(k, "default route via %s is missing in %s", want_gw, c->name);
-		if (k->fix && (cfs_nl_queue_route4(in, 0, 0, c->gateway,
+		if (k->fix && (cfs_nl_queue_route4(in, 0, 0, f->gateway,
 						   info.inside.ifindex, err) < 0 ||
 			       cfs_nl_flush(in, err) < 0))
 			return -1;
@@ -212,28 +221,72 @@ static int check_links(struct check_ctx *k, cfs_error_t *err)
 	if (!info.host.admin_up) {
 		struct cfs_link_set s = { .ifindex = info.host.ifindex, .up = true };
 
-		drift(k, "host veth %s is down", c->host_veth);
+		drift(k, "host veth %s is down", f->host_veth);
 		if (k->fix && cfs_nl_queue_link_set(k->nl, &s, "bringing the host veth up",
 						    err) < 0)
 			return -1;
 	}
-	if (!veth && strcmp(info.host.master, c->bridge)) {
+	if (!veth && strcmp(info.host.master, f->bridge)) {
 		struct cfs_link_set s = { .ifindex = info.host.ifindex,
-					  .master = k->bridge_idx };
+					  .master = f->bridge_idx };
 
-		drift(k, "host veth %s is not on bridge %s", c->host_veth, c->bridge);
-		if (k->fix && k->bridge_idx &&
+		drift(k, "host veth %s is not on bridge %s", f->host_veth, f->bridge);
+		if (k->fix && f->bridge_idx &&
 		    cfs_nl_queue_link_set(k->nl, &s, "putting the host veth on the bridge",
 					  err) < 0)
 			return -1;
 	}
 	if (veth && strcmp(info.host.addr4, gw_cidr)) {
-		drift(k, "gateway address %s is missing on %s", gw_cidr, c->host_veth);
-		if (k->fix && cfs_nl_queue_addr4(k->nl, info.host.ifindex, c->host_veth,
+		drift(k, "gateway address %s is missing on %s", gw_cidr, f->host_veth);
+		if (k->fix && cfs_nl_queue_addr4(k->nl, info.host.ifindex, f->host_veth,
 						 &gw, err) < 0)
 			return -1;
 	}
 	return k->fix ? cfs_nl_flush(k->nl, err) : 0;
+}
+
+/* The first network's interface, then those of `connect`. */
+static int check_links(struct check_ctx *k, cfs_error_t *err)
+{
+	const struct cfs_container *c = k->c;
+	struct iface f = {
+		.ifname = c->ifname, .host_veth = c->host_veth,
+		.bridge = c->mode == CFS_MODE_BRIDGE ? c->bridge : NULL,
+		.ip = &c->ip, .gateway = c->gateway, .bridge_idx = k->bridge_idx,
+		.mtu = c->mtu, .lo = true,
+	};
+
+	if (k->nsfd < 0)
+		return 0; /* reported already, not fixed */
+	if (check_iface(k, &f, err) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nattach; i++) {
+		const struct cfs_attach *a = &c->attach[i];
+		struct cfs_network net;
+		cfs_error_t e2 = { 0 };
+		int r;
+
+		if (cfs_network_load(k->st, a->network, &net, &e2) < 0) {
+			drift(k, "network %s (of %s) has no state (not fixable: disconnect and connect again)",
+			      a->network, a->ifname);
+			continue;
+		}
+		f = (struct iface){ .ifname = a->ifname, .host_veth = a->host_veth,
+				    .bridge = net.ifname, .ip = &a->ip, .mtu = net.mtu };
+		r = cfs_nl_link_index(k->nl, net.ifname, &f.bridge_idx, &e2);
+		if (r < 0 && e2.errnum == ENODEV) {
+			drift(k, "bridge %s of network %s is missing", net.ifname, net.name);
+			r = k->fix ? make_bridge(k, &net, &f.bridge_idx, err) : 0;
+		} else if (r < 0) {
+			*err = e2;
+		}
+		if (r == 0)
+			r = check_iface(k, &f, err);
+		cfs_network_free(&net);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The bridge holds the gateway address and is up. */

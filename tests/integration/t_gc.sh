@@ -277,3 +277,28 @@ test_gc_removes_temporary_files_of_dead_writers_only() {
 	rm -f "/run/cfsnet/networks/default.tmp.$live"
 	assert_exit 0 cfs check gcx
 }
+
+test_check_fixes_the_interfaces_of_connect() {
+	cfs net create gcred --subnet 10.1.0.0/24 >/dev/null
+	cfs net create gcblue --subnet 10.2.0.0/24 >/dev/null
+	cfs up gcx --net gcred >/dev/null
+	cfs connect gcx gcblue --ip 10.2.0.5/24 >/dev/null
+	assert_exit 0 cfs check gcx
+	ip -n gcx link del eth1
+	assert_exit 1 cfs check gcx
+	assert_contains "$OUT" "gcx: veth cfs1-gcx - eth1 is missing"
+	assert_exit 0 cfs check gcx --fix
+	assert_eq 10.2.0.5/24 "$(addr4 gcx eth1)" "address of eth1 after --fix"
+	assert_eq gcblue-br "$(link_field cfs1-gcx master | sed 's/^cfsbr.*/gcblue-br/')" "master of cfs1-gcx"
+	# Over eth1 itself (the host would answer through the default route too).
+	ip netns exec gcx ping -n -q -c1 -W2 -I eth1 10.2.0.1 >/dev/null || fail "no answer to ping 10.2.0.1 over eth1"
+	# The further network's address gone, its host end down: the same.
+	ip -n gcx addr flush dev eth1
+	ip link set cfs1-gcx down
+	assert_exit 1 cfs check gcx
+	assert_contains "$OUT" "gcx: address 10.2.0.5/24 is missing on eth1"
+	assert_contains "$OUT" "gcx: host veth cfs1-gcx is down"
+	assert_exit 0 cfs check gcx --fix
+	ping_ok gcx 10.2.0.1
+	assert_exit 0 cfs check gcx
+}
