@@ -9,7 +9,7 @@
 #   make demo         the walkthrough, end to end, in a private world
 #   make scenarios    the topologies in scenarios/, each in a cfsnet sandbox (root)
 #   make stress       crash test: 240 commands killed at random, gc, host compared (root)
-#   make stress-short the same with 30 trials (CI)
+#   make stress-short the same with 40 trials, every named step once (CI)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -98,7 +98,7 @@ stress: all fault
 	$(STRESS_ENV) bash tests/stress/run.sh -n 240
 
 stress-short: all fault
-	$(STRESS_ENV) bash tests/stress/run.sh -n 30
+	$(STRESS_ENV) bash tests/stress/run.sh -n 40
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet

@@ -4,7 +4,7 @@
 #
 #   CFSNET=/abs/build/cfsnet CFSNET_FAULT_BIN=/abs/build/fault/cfsnet \
 #       bash tests/stress/run.sh [-n TRIALS] [-s SEED] [-v]
-#   make stress          (-n 240)      make stress-short  (-n 30)
+#   make stress          (-n 240)      make stress-short  (-n 40)
 #
 # It runs inside `cfsnet sandbox --wan` (it re-runs itself there), so the
 # machine's own network is never touched. Each trial:
@@ -13,7 +13,8 @@
 #      /run/netns, every legacy iptables table without counters,
 #      ip_forward, cfsnet's state files and cfsnet's cgroups of this test;
 #   2. runs one command and SIGKILLs it: `up`, `run` or `down` after a
-#      random delay, or the fault build at one of its named steps
+#      random delay, or the fault build at one of its named steps (the
+#      first trials take every named step in turn, then at random)
 #      (CFSNET_FAULT_KILL=<step>: a crash right after that step), or a
 #      failing step (CFSNET_FAULT=<step>: the command's own rollback);
 #   3. runs `cfsnet gc` (which must succeed) and a second one (which must
@@ -124,17 +125,30 @@ run_killed() {
 
 trial() {
 	local i=$1 base=$((RANDOM % 2)) kind name before out step ip
+	((i > 18)) || base=$((i % 2))
 	local -a cmd
 	name=$PREFIX$i
 	ip=10.0.0.$((10 + i % 200))/24
 	if ((base)); then "$CFSNET" up gcskeep --ip 10.0.0.5/24 >/dev/null || return 1; fi
-	case $((RANDOM % 6)) in
-	0 | 1) kind=up ;;
-	2) kind=down ;;
-	3) kind=run ;;
-	4) kind=kill-step ;;
-	5) kind=fault-step ;;
-	esac
+	# The first trials go through every named step once (a kill after
+	# each step of up and down, then a failure after each step of up, on
+	# alternating bases); the rest pick at random.
+	local nk=$((${#UP_STEPS[@]} + ${#DOWN_STEPS[@]})) nf=${#UP_STEPS[@]} fixed=""
+	if ((i <= nk)); then
+		kind=kill-step
+		fixed=$(((i - 1) % nk))
+	elif ((i <= nk + nf)); then
+		kind=fault-step
+		fixed=$((i - 1 - nk))
+	else
+		case $((RANDOM % 6)) in
+		0 | 1) kind=up ;;
+		2) kind=down ;;
+		3) kind=run ;;
+		4) kind=kill-step ;;
+		5) kind=fault-step ;;
+		esac
+	fi
 	if [[ $kind == down ]]; then
 		before=$(host_state)
 		"$CFSNET" up "$name" --ip "$ip" >/dev/null || return 1
@@ -149,11 +163,12 @@ trial() {
 		wait_procs_gone "$name" || { echo "trial $i: the processes of killed run $name are still there" >&2; return 1; }
 		;;
 	kill-step)
-		if ((RANDOM % 3)); then
-			step=${UP_STEPS[RANDOM % ${#UP_STEPS[@]}]}
+		local k=${fixed:-$((RANDOM % nk))}
+		if ((k < ${#UP_STEPS[@]})); then
+			step=${UP_STEPS[k]}
 			cmd=("$CFSNET_FAULT_BIN" up "$name" --ip "$ip")
 		else
-			step=${DOWN_STEPS[RANDOM % ${#DOWN_STEPS[@]}]}
+			step=${DOWN_STEPS[k - ${#UP_STEPS[@]}]}
 			"$CFSNET" up "$name" --ip "$ip" >/dev/null || return 1
 			cmd=("$CFSNET_FAULT_BIN" down "$name")
 		fi
@@ -166,7 +181,7 @@ trial() {
 		fi
 		;;
 	fault-step)
-		step=${UP_STEPS[RANDOM % ${#UP_STEPS[@]}]}
+		step=${UP_STEPS[${fixed:-$((RANDOM % nf))}]}
 		kind="fault-step up@$step"
 		CFSNET_FAULT=$step "$CFSNET_FAULT_BIN" up "$name" --ip "$ip" >/dev/null 2>&1 || true
 		;;
