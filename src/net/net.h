@@ -229,6 +229,17 @@ struct cfs_fw_backend {
 };
 int cfs_fw_backend_probe(struct cfs_fw_backend *b, cfs_error_t *err);
 
+/* The IPv4 unicast routes of the main table inside the namespace nsfd
+ * (routes.c): destination (network address), prefix, first gateway (0:
+ * none). *out is malloc'd. */
+struct cfs_route4 {
+	uint32_t dst;
+	unsigned prefix;
+	uint32_t gw;
+};
+int cfs_routes4_read(int nsfd, struct cfs_route4 **out, size_t *n,
+		     cfs_error_t *err);
+
 /* ---- links ----------------------------------------------------------- */
 
 struct cfs_host_link {

@@ -289,6 +289,48 @@ static int check_links(struct check_ctx *k, cfs_error_t *err)
 	return 0;
 }
 
+/* The static routes of `cfsnet route add`. */
+static int check_routes(struct check_ctx *k, cfs_error_t *err)
+{
+	const struct cfs_container *c = k->c;
+	cleanup_nl struct cfs_nl *in = NULL;
+	struct cfs_route4 *have = NULL;
+	size_t n = 0, queued = 0;
+	int r = 0;
+
+	if (k->nsfd < 0 || c->nroutes == 0)
+		return 0;
+	if (cfs_routes4_read(k->nsfd, &have, &n, err) < 0)
+		return -1;
+	if (k->fix && cfs_nl_open_in(k->nsfd, &in, err) < 0) {
+		free(have);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nroutes && r == 0; i++) {
+		const struct cfs_route *want = &c->routes[i];
+		char dst[CFS_CIDR_STRLEN], gw[CFS_IP4_STRLEN];
+		bool found = false;
+
+		for (size_t j = 0; j < n && !found; j++)
+			found = have[j].dst == want->dst.addr &&
+				have[j].prefix == want->dst.prefix && have[j].gw == want->gw;
+		if (found)
+			continue;
+		cfs_cidr_format(&want->dst, dst);
+		cfs_ip4_format(want->gw, gw);
+		drift(k, "route %s via %s is missing in %s", dst, gw, c->name);
+		if (k->fix) {
+			r = cfs_nl_queue_route4(in, want->dst.addr, want->dst.prefix, want->gw,
+						0, err);
+			queued++;
+		}
+	}
+	free(have);
+	if (r == 0 && queued)
+		r = cfs_nl_flush(in, err);
+	return r;
+}
+
 /* The bridge holds the gateway address and is up. */
 static int check_bridge_addr(struct check_ctx *k, cfs_error_t *err)
 {
@@ -380,7 +422,8 @@ int cfs_check_locked(struct cfs_state *st, const struct cfs_container *c,
 	r = cfs_nl_open(&k.nl, err);
 	if (r == 0)
 		r = check_bridge(&k, err) < 0 || check_netns(&k, err) < 0 ||
-		    check_links(&k, err) < 0 || check_bridge_addr(&k, err) < 0 ||
+		    check_links(&k, err) < 0 || check_routes(&k, err) < 0 ||
+		    check_bridge_addr(&k, err) < 0 ||
 		    check_host(&k, err) < 0 ? -1 : 0;
 	if (k.nsfd >= 0)
 		close(k.nsfd);

@@ -278,16 +278,25 @@ test_gc_removes_temporary_files_of_dead_writers_only() {
 	assert_exit 0 cfs check gcx
 }
 
-test_check_fixes_the_interfaces_of_connect() {
+test_check_fixes_the_interfaces_of_connect_and_static_routes() {
 	cfs net create gcred --subnet 10.1.0.0/24 >/dev/null
 	cfs net create gcblue --subnet 10.2.0.0/24 >/dev/null
 	cfs up gcx --net gcred >/dev/null
 	cfs connect gcx gcblue --ip 10.2.0.5/24 >/dev/null
+	cfs route add gcx 10.9.0.0/24 via 10.2.0.254
 	assert_exit 0 cfs check gcx
+	# The static route alone.
+	ip -n gcx route del 10.9.0.0/24
+	assert_exit 1 cfs check gcx
+	assert_eq "gcx: route 10.9.0.0/24 via 10.2.0.254 is missing in gcx" "$OUT"
+	assert_exit 0 cfs check gcx --fix
+	assert_match "$(ip -n gcx route show 10.9.0.0/24)" "^10\.9\.0\.0/24 via 10\.2\.0\.254 dev eth1" "route after --fix"
+	# The interface (and with it the route over it).
 	ip -n gcx link del eth1
 	assert_exit 1 cfs check gcx
 	assert_contains "$OUT" "gcx: veth cfs1-gcx - eth1 is missing"
 	assert_exit 0 cfs check gcx --fix
+	assert_match "$(ip -n gcx route show 10.9.0.0/24)" "^10\.9\.0\.0/24 via 10\.2\.0\.254 dev eth1" "route after eth1 came back"
 	assert_eq 10.2.0.5/24 "$(addr4 gcx eth1)" "address of eth1 after --fix"
 	assert_eq gcblue-br "$(link_field cfs1-gcx master | sed 's/^cfsbr.*/gcblue-br/')" "master of cfs1-gcx"
 	# Over eth1 itself (the host would answer through the default route too).
