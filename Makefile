@@ -11,6 +11,8 @@
 #   make lab-bench    per-node time of `cfsnet lab up` for a star of 250, in a sandbox (root)
 #   make bench        cfsnet next to ip, CNI, crun, unshare in a sandbox (root; ~10 min;
 #                     BENCH_ROUNDS=5 BENCH_N=100 for a quick look); not part of CI
+#   make stress       crash test: 240 commands killed at random, gc, host compared (root)
+#   make stress-short the same with 40 trials, every named step once (CI)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -58,7 +60,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # step) is a separate tree: the product binary never contains the hook.
 FAULT_BUILD := $(BUILD)/fault
 
-.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios lab-bench bench
+.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios \
+	lab-bench bench stress stress-short
 
 all: $(BUILD)/cfsnet
 
@@ -108,6 +111,12 @@ lab-bench: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/lab-bench.sh
 bench: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash bench/bench.sh
+STRESS_ENV = CFSNET=$(abspath $(BUILD)/cfsnet) CFSNET_FAULT_BIN=$(abspath $(FAULT_BUILD)/cfsnet)
+stress: all fault
+	$(STRESS_ENV) bash tests/stress/run.sh -n 240
+
+stress-short: all fault
+	$(STRESS_ENV) bash tests/stress/run.sh -n 40
 
 install: all
 	install -D -m 0755 $(BUILD)/cfsnet $(DESTDIR)$(PREFIX)/bin/cfsnet

@@ -55,6 +55,12 @@ int cmd_stop(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+/* Warns on stderr when the host's firewall is nftables only (see
+ * cfs_fw_backend_probe): cfsnet's legacy rules are then invisible to
+ * `iptables`. Silent otherwise, and when the probe itself fails. */
+void cli_fw_backend_note(void);
 /* The process side of ls/show (cmd_run.c). */
 void cli_proc_json(FILE *f, const char *name);
 void cli_proc_cols(FILE *f, const char *name);

@@ -238,6 +238,8 @@ int cmd_up(int argc, char **argv)
 		print_ip6_suffix(&ct);
 		putchar('\n');
 	}
+	if (created)
+		cli_fw_backend_note();
 	return 0;
 }
 

@@ -29,6 +29,8 @@ static const struct {
 	{ "stats", cmd_stats },
 	{ "link", cmd_link },
 	{ "lab", cmd_lab },
+	{ "gc", cmd_gc },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

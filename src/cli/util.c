@@ -55,6 +55,9 @@ const char cfs_usage_text[] =
 	"  lab down FILE       remove it\n"
 	"  lab ping FILE [--all]\n"
 	"                      pingall between its nodes; exit 1 on any loss\n"
+	"  gc [--dry-run] [--all-cgroups]\n"
+	"                      remove what killed cfsnet commands left behind\n"
+	"  check NAME [--fix]  compare NAME's state with the kernel; --fix repairs\n"
 	"  help                this text\n";
 
 int cli_report(const cfs_error_t *err)

@@ -836,14 +836,11 @@ static void sync_state_free(struct sync_state *st)
 	}
 }
 
-int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
-{
-	return cfs_fw_sync_ports(nets, n, NULL, 0, err);
-}
-
-int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
-		      const struct cfs_fw_port *ports, size_t np,
-		      cfs_error_t *err)
+/* Stages the sync of nets and ports; commits it when commit is set, else
+ * only tells in *differs whether a sync would change anything. */
+static int fw_sync(const struct cfs_fw_net *nets, size_t n,
+		   const struct cfs_fw_port *ports, size_t np, bool commit,
+		   bool *differs, cfs_error_t *err)
 {
 	__attribute__((cleanup(sync_state_free))) struct sync_state st = { 0 };
 	bool changed[CFS_FW_NTABLES] = { false };
@@ -879,8 +876,10 @@ int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
 		if (stage_table(st.h[b], t, &st.rules[t], &ch, err) < 0)
 			return -1;
 		changed[b] = changed[b] || ch;
+		if (differs && ch)
+			*differs = true;
 	}
-	for (int t = 0; t < CFS_FW_NTABLES; t++) {
+	for (int t = 0; commit && t < CFS_FW_NTABLES; t++) {
 		/* A commit replaces the whole table: skip it when equal. */
 		if (tables[t].base != (enum cfs_fw_table)t || !changed[t])
 			continue;
@@ -889,4 +888,30 @@ int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
 		commits[t]++;
 	}
 	return 0;
+}
+
+int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np,
+		      cfs_error_t *err)
+{
+	return fw_sync(nets, n, ports, np, true, NULL, err);
+}
+
+int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
+{
+	return fw_sync(nets, n, NULL, 0, true, NULL, err);
+}
+
+int cfs_fw_diff_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np, bool *differs,
+		      cfs_error_t *err)
+{
+	*differs = false;
+	return fw_sync(nets, n, ports, np, false, differs, err);
+}
+
+int cfs_fw_diff(const struct cfs_fw_net *nets, size_t n, bool *differs,
+		cfs_error_t *err)
+{
+	return cfs_fw_diff_ports(nets, n, NULL, 0, differs, err);
 }

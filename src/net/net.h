@@ -299,6 +299,44 @@ struct cfs_fw_net {
  * FORWARD at their top. With n == 0 the jumps and chains are removed.
  * Each table is committed once, and only if it changed. */
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+/* Reads the tables like cfs_fw_sync and tells whether it would change
+ * anything (a rule missing, one too many, a jump gone); commits nothing. */
+int cfs_fw_diff(const struct cfs_fw_net *nets, size_t n, bool *differs,
+		cfs_error_t *err);
+
+/* Which iptables back end the host's own rules live in (fwbackend.c). cfsnet
+ * writes the legacy tables only; nft_only is true when the host's filter
+ * or nat rules are in nftables (an `ip` family table with rules) while the
+ * legacy tables hold no rule but cfsnet's: `iptables` (iptables-nft) then
+ * shows none of cfsnet's rules. */
+struct cfs_fw_backend {
+	bool legacy_loaded;   /* /proc/net/ip_tables_names lists a table */
+	bool legacy_rules;    /* a legacy filter or nat rule that is not cfsnet's */
+	unsigned nft_rules;   /* rules in nftables tables of family ip/inet */
+	bool nft_only;
+};
+int cfs_fw_backend_probe(struct cfs_fw_backend *b, cfs_error_t *err);
+
+/* The IPv4 unicast routes of the main table inside the namespace nsfd
+ * (routes.c): destination (network address), prefix, first gateway (0:
+ * none). *out is malloc'd. */
+struct cfs_route4 {
+	uint32_t dst;
+	unsigned prefix;
+	uint32_t gw;
+};
+int cfs_routes4_read(int nsfd, struct cfs_route4 **out, size_t *n,
+		     cfs_error_t *err);
+
+/* ---- links ----------------------------------------------------------- */
+
+struct cfs_host_link {
+	char name[IFNAMSIZ];
+	char alias[64];       /* IFLA_IFALIAS, "" if none */
+	bool bridge;
+};
+/* Every link of the caller's namespace; *out is malloc'd. */
+int cfs_host_links(struct cfs_host_link **out, size_t *n, cfs_error_t *err);
 
 /* The same through libip6tc for the networks with has6 set (the others
  * are skipped): the same two chains in ip6tables' nat and filter tables,
@@ -331,6 +369,10 @@ struct cfs_fw_port {
  * CFSNET-PREROUTING and CFSNET-OUTPUT exist only while a port is published. */
 int cfs_fw_sync_ports(const struct cfs_fw_net *nets, size_t n,
 		      const struct cfs_fw_port *ports, size_t np,
+		      cfs_error_t *err);
+/* cfs_fw_diff() with the rules of published ports. */
+int cfs_fw_diff_ports(const struct cfs_fw_net *nets, size_t n,
+		      const struct cfs_fw_port *ports, size_t np, bool *differs,
 		      cfs_error_t *err);
 
 /* ---- traffic shaping (qdisc.c) ------------------------------------------ */

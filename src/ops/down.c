@@ -37,11 +37,14 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 	 * of the same name copes with a host end not yet gone). */
 	if (cfs_netns_delete(name, err) < 0)
 		return -1;
+	cfs_crash_point("down-netns");
 	for (size_t i = 0; i < ct.nattach; i++)
 		if (cfs_net_leave(st, ct.attach[i].network, name, err) < 0)
 			return -1;
-	if (cfs_net_leave(st, ct.network, name, err) < 0 ||
-	    cfs_container_remove(st, name, err) < 0 || cfs_dns_remove(name, err) < 0)
+	if (cfs_net_leave(st, ct.network, name, err) < 0)
+		return -1;
+	cfs_crash_point("down-leave");
+	if (cfs_container_remove(st, name, err) < 0 || cfs_dns_remove(name, err) < 0)
 		return -1;
 	/* The members left no longer name it. */
 	for (size_t i = 0; i < ct.nattach; i++)

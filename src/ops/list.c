@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "../common/util.h"
 #include "../ns/ns.h"
@@ -16,6 +18,13 @@ static int view_fill(struct cfs_view *v, void *host_cache, cfs_error_t *err)
 
 	memset(&v->kernel, 0, sizeof(v->kernel));
 	v->netns_found = cfs_netns_open(v->ct.name, &nsfd, &e2) == 0;
+	/* A concurrent down unmounts the namespace before it removes the
+	 * file and the state: a plain file there is a namespace going. */
+	if (v->netns_found) {
+		struct statfs sfs;
+
+		v->netns_found = fstatfs(nsfd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
+	}
 	if (!v->netns_found)
 		return 0;
 	return cfs_ct_info_read(nsfd, v->ct.ifname, v->ct.host_veth, host_cache,

@@ -6,6 +6,7 @@
 #include "ops-internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,29 @@ void cfs_undo_run(struct cfs_undo *u)
 int cfs_fault(const char *step, cfs_error_t *err)
 {
 	const char *f = getenv("CFSNET_FAULT");
+	const char *k = getenv("CFSNET_FAULT_KILL");
 
+	/* A crash right after the step, for the gc stress tests. */
+	if (k && !strcmp(k, step))
+		raise(SIGKILL);
 	if (f && !strcmp(f, step))
 		return cfs_fail(err, 0, "fault injected after step %s", step);
 	return 0;
 }
+
+void cfs_crash_point(const char *step)
+{
+	const char *k = getenv("CFSNET_FAULT_KILL");
+
+	if (k && !strcmp(k, step))
+		raise(SIGKILL);
+}
 #else
+void cfs_crash_point(const char *step)
+{
+	(void)step;
+}
+
 int cfs_fault(const char *step, cfs_error_t *err)
 {
 	(void)step;
@@ -105,20 +123,33 @@ void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ])
 		 longname + strlen(longname) - 5);
 }
 
-int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
-		     size_t n, const struct cfs_network *extra,
-		     const struct cfs_container *with, cfs_error_t *err)
+static int cmp_fw_net(const void *a, const void *b)
+{
+	return strcmp(((const struct cfs_fw_net *)a)->name,
+		      ((const struct cfs_fw_net *)b)->name);
+}
+
+/* The rule model of nets (and extra) in one order whatever the order of
+ * the calls that made the networks (the state lists them by name): the
+ * same networks, the same chain. With the ports their containers (in st,
+ * and with) publish. */
+static int fw_model(struct cfs_state *st, const struct cfs_network *nets,
+		    size_t n, const struct cfs_network *extra,
+		    const struct cfs_container *with, struct cfs_fw_net **fwp,
+		    size_t *kp, struct cfs_fw_port **ports, size_t *np,
+		    cfs_error_t *err)
 {
 	struct cfs_fw_net *fw;
-	struct cfs_fw_port *ports = NULL;
-	size_t k = 0, np = 0;
-	int r;
+	size_t k = 0;
 
-	if (cfs_ports_collect(st, nets, n, extra, with, NULL, &ports, &np, err) < 0)
+	*ports = NULL;
+	*np = 0;
+	if (cfs_ports_collect(st, nets, n, extra, with, NULL, ports, np, err) < 0)
 		return -1;
 	fw = calloc(n + 1, sizeof(*fw));
 	if (!fw) {
-		free(ports);
+		free(*ports);
+		*ports = NULL;
 		return cfs_fail(err, ENOMEM, "building firewall rules");
 	}
 	for (size_t i = 0; i <= n; i++) {
@@ -135,9 +166,42 @@ int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
 		fw[k].subnet6 = src->subnet6;
 		k++;
 	}
+	qsort(fw, k, sizeof(*fw), cmp_fw_net);
+	*fwp = fw;
+	*kp = k;
+	return 0;
+}
+
+int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, const struct cfs_network *extra,
+		     const struct cfs_container *with, cfs_error_t *err)
+{
+	struct cfs_fw_net *fw;
+	struct cfs_fw_port *ports;
+	size_t k, np;
+	int r;
+
+	if (fw_model(st, nets, n, extra, with, &fw, &k, &ports, &np, err) < 0)
+		return -1;
 	r = cfs_fw_sync_ports(fw, k, ports, np, err);
 	if (r == 0)
 		r = cfs_fw6_sync(fw, k, err);
+	free(fw);
+	free(ports);
+	return r;
+}
+
+int cfs_fw_diff_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, bool *differs, cfs_error_t *err)
+{
+	struct cfs_fw_net *fw;
+	struct cfs_fw_port *ports;
+	size_t k, np;
+	int r;
+
+	if (fw_model(st, nets, n, NULL, NULL, &fw, &k, &ports, &np, err) < 0)
+		return -1;
+	r = cfs_fw_diff_ports(fw, k, ports, np, differs, err);
 	free(fw);
 	free(ports);
 	return r;
@@ -327,8 +391,10 @@ int cfs_net_remove(struct cfs_state *st, struct cfs_network *net,
 		    cfs_nl_flush(nl, err) < 0)
 			return -1;
 	}
+	cfs_crash_point("net-remove-bridge");
 	if (cfs_network_remove(st, net->name, err) < 0)
 		return -1;
+	cfs_crash_point("net-remove-state");
 	return after_removal(st, err);
 }
 

@@ -21,6 +21,10 @@ void cfs_undo_run(struct cfs_undo *u);
 /* Test builds only (-DCFS_FAULT_INJECTION): fails when CFSNET_FAULT names
  * step, so the tests can prove each rollback. Always 0 otherwise. */
 int cfs_fault(const char *step, cfs_error_t *err);
+/* Test builds only: SIGKILLs the process when CFSNET_FAULT_KILL names step
+ * (cfs_fault does the same for its steps), so the gc stress test can
+ * crash a command at each named point. */
+void cfs_crash_point(const char *step);
 
 /* A network being joined or made, with what it takes to undo that. */
 struct net_ctx {
@@ -63,6 +67,10 @@ int cfs_net_lease(struct cfs_network *net, const char *name,
 int cfs_fw_sync_nets(struct cfs_state *st, const struct cfs_network *nets,
 		     size_t n, const struct cfs_network *extra,
 		     const struct cfs_container *with, cfs_error_t *err);
+/* Whether cfs_fw_sync_nets(st, nets, n, NULL, NULL) would change the
+ * IPv4 tables (commits nothing). */
+int cfs_fw_diff_nets(struct cfs_state *st, const struct cfs_network *nets,
+		     size_t n, bool *differs, cfs_error_t *err);
 
 /* ---- resolv.conf and hosts (dns.c) ---- */
 
@@ -138,6 +146,9 @@ bool cfs_world_id_valid(const char *id);
  * inside a sandbox (cgroups are one tree for the whole machine). */
 int cfs_ct_cgroup_name(const char *name, char out[CFS_CT_CGROUP_MAX],
 		       cfs_error_t *err);
+/* Whether the group cgname (under cfsnet/) belongs to a container of this
+ * world; if so, *name (len bytes) gets the container's name. */
+bool cfs_world_cgroup_owner(const char *cgname, char *name, size_t len);
 int cfs_ct_cg_open(const char *name, struct cfs_cgroup **out, cfs_error_t *err);
 int cfs_ct_cg_create(const char *name, const struct cfs_cg_limits *lim,
 		     struct cfs_cgroup **out, cfs_error_t *err);
@@ -191,6 +202,16 @@ int cfs_vxlan_lease(struct cfs_network *net, const char *name,
 /* Deletes it (gone already is fine). */
 int cfs_vxlan_remove(struct cfs_nl *nl, const struct cfs_network *net,
 		     cfs_error_t *err);
+/* The pending record (gc.c): `up` names the namespace it has just made
+ * before it is recorded in the state, so gc can tell it from somebody
+ * else's after a crash. Call with the lock held. */
+int cfs_pending_set(struct cfs_state *st, const char *name, cfs_error_t *err);
+void cfs_pending_clear(struct cfs_state *st);
+
+/* check.c: compares c with the kernel and, with fix, repairs (lock held).
+ * rep may be NULL. */
+int cfs_check_locked(struct cfs_state *st, const struct cfs_container *c,
+		     bool fix, struct cfs_report *rep, cfs_error_t *err);
 
 /* Interface names of a container's further networks. */
 void cfs_attach_host_veth(const char *name, unsigned k, char out[IFNAMSIZ]);

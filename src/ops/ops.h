@@ -198,6 +198,32 @@ void cfs_proc_view(const char *name, struct cfs_proc_view *out);
  * without --ip), sorted; free with cfs_names_free. */
 int cfs_run_only_names(char ***names, size_t *n, cfs_error_t *err);
 
+/* ---- crash recovery: gc, check (gc.c, check.c) ------------------------ */
+
+/* What gc removed (or would remove), or the drift check found: one line
+ * per object. */
+#define CFS_REPORT_LINE 256
+struct cfs_report {
+	char (*lines)[CFS_REPORT_LINE];
+	size_t n;
+};
+void cfs_report_free(struct cfs_report *rep);
+
+/* `cfsnet gc [--dry-run] [--all-cgroups]`: removes what killed commands
+ * left (see gc.c and README): state without a namespace, a namespace or
+ * link of cfsnet's without state, leases without a container, rules of
+ * networks that do not exist, dead runs with their cgroups; with
+ * all_cgroups also empty cfsnet cgroups that no run record names. dry_run
+ * changes nothing. */
+int cfs_gc(bool dry_run, bool all_cgroups, struct cfs_report *rep,
+	   cfs_error_t *err);
+
+/* `cfsnet check NAME [--fix]`: compares NAME's state with the kernel
+ * (namespace, links, address, routes, bridge, rules, ip_forward); each
+ * difference is a line of rep; with fix, each is repaired. */
+int cfs_check(const char *name, bool fix, struct cfs_report *rep,
+	      cfs_error_t *err);
+
 /* Note: for a container with a running process, cfs_exec enters all of its
  * namespaces, its root and its cgroup, waits for the command and returns 0
  * with *status its exit status. */

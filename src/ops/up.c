@@ -227,13 +227,21 @@ static int step_netns(struct up_ctx *c, cfs_error_t *err)
 {
 	struct cfs_nl_open_arg in = { .err = err };
 
+	/* Until the state names it, only this record tells gc that the
+	 * namespace is cfsnet's (should this process die); written first,
+	 * so no instant exists where the namespace is there unrecorded. */
+	if (cfs_pending_set(&c->st, c->ct.name, err) < 0)
+		return -1;
 	/* The thread that makes the namespace opens its socket too. */
 	if (cfs_netns_create_run(c->ct.name, &c->nsfd, cfs_nl_open_cb, &in,
 				 err) < 0) {
-		if (err->errnum == EEXIST)
+		if (err->errnum == EEXIST) {
+			/* Somebody else's: at once no longer ours to remove. */
+			cfs_pending_clear(&c->st);
 			return cfs_fail(err, 0,
 					"network namespace %s already exists and is not cfsnet's",
 					c->ct.name);
+		}
 		return -1;
 	}
 	c->in = in.nl;
@@ -449,7 +457,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	if (cfs_nl_open(&c->n.nl, err) < 0 || plan(c, &exists, err) < 0)
 		goto out;
 	if (exists) {
-		ret = 0;
+		/* The same up again repairs what drifted (see check.c). */
+		ret = cfs_check_locked(&c->st, &c->ct, true, NULL, err);
 		goto out;
 	}
 	if (cfs_net_realize(&c->n, err) < 0 || step_netns(c, err) < 0 ||
@@ -463,6 +472,8 @@ int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	}
 	ret = 0;
 out:
+	if (!exists)
+		cfs_pending_clear(&c->st);
 	if (c->nsfd >= 0)
 		close(c->nsfd);
 	cfs_nl_close(c->in);

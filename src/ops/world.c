@@ -68,6 +68,30 @@ int cfs_ct_cgroup_name(const char *name, char out[CFS_CT_CGROUP_MAX],
 	return 0;
 }
 
+bool cfs_world_cgroup_owner(const char *cgname, char *name, size_t len)
+{
+	const char *id, *at = strchr(cgname, '@');
+	cfs_error_t e = { 0 };
+	size_t n;
+
+	if (world_id(&id, &e) < 0)
+		return false;
+	if (!*id) {
+		if (at)
+			return false;
+		n = strlen(cgname);
+	} else {
+		if (!at || strcmp(at + 1, id))
+			return false;
+		n = (size_t)(at - cgname);
+	}
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(name, cgname, n);
+	name[n] = '\0';
+	return true;
+}
+
 int cfs_ct_cg_open(const char *name, struct cfs_cgroup **out, cfs_error_t *err)
 {
 	char cg[CFS_CT_CGROUP_MAX];
