@@ -251,7 +251,7 @@ test_gc_leaves_recordless_cgroups_unless_asked() {
 	o=$h/cfsnet/gcorphan@sbxnotthisworld
 	x=$h/cfsnet/gchost$RANDOM
 	# Machine-wide: removed even when the test fails half-way.
-	trap "rmdir '$d' '$o' '$x' 2>/dev/null; true" EXIT
+	trap "for g in '$d' '$o' '$x'; do [[ ! -d \$g ]] || rmdir \$g || true; done" EXIT
 	mkdir "$d" "$o" "$x"
 	touch -d '-1 hour' "$d" "$o" "$x"
 	assert_exit 0 cfs gc
