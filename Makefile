@@ -16,7 +16,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables
+LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables libseccomp
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libarchive)
 # libarchive is loaded at run time by src/rootfs/image.c (dlopen), so its
 # heavy dependencies do not slow every command; the unit tests link it.

@@ -81,6 +81,7 @@ int cmd_rootfs(int argc, char **argv)
 enum {
 	O_ROOTFS = 1000, O_IP, O_HOSTNAME, O_MEMORY, O_MEMORY_SWAP, O_SWAPPINESS,
 	O_CPUS, O_CPU_SHARES, O_CPU_QUOTA, O_PIDS, O_OOM, O_ENV, O_DETACH, O_LAYER,
+	O_NO_SECCOMP,
 };
 
 int cmd_run(int argc, char **argv)
@@ -100,6 +101,7 @@ int cmd_run(int argc, char **argv)
 		{ "env", required_argument, NULL, O_ENV },
 		{ "detach", no_argument, NULL, O_DETACH },
 		{ "layer", required_argument, NULL, O_LAYER },
+		{ "no-seccomp", no_argument, NULL, O_NO_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -146,6 +148,7 @@ int cmd_run(int argc, char **argv)
 		case 'd':
 		case O_DETACH: o.detach = true; break;
 		case O_LAYER: layers[o.nlayers++] = optarg; break;
+		case O_NO_SECCOMP: o.no_seccomp = true; break;
 		case 'h': fputs(cfs_usage_text, stdout); ret = 0; goto out;
 		}
 	}

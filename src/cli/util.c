@@ -38,7 +38,7 @@ const char cfs_usage_text[] =
 	"  run NAME --rootfs DIR [--ip A/P] [--hostname H] [--memory SIZE]\n"
 	"      [--memory-swap SIZE] [--swappiness N] [--cpus LIST] [--cpu-shares N]\n"
 	"      [--cpu-quota P%] [--pids N] [--oom-score-adj N] [--env K=V]...\n"
-	"      [--layer DIR]... [--detach] -- CMD [ARG...]\n"
+	"      [--layer DIR]... [--detach] [--no-seccomp] -- CMD [ARG...]\n"
 	"                      run CMD as a container: own pid, mount, uts, ipc,\n"
 	"                      network and cgroup namespaces, DIR as its root, limits\n"
 	"                      in a cgroup; its exit status is CMD's\n"

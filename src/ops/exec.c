@@ -24,7 +24,8 @@
 /* The child: inside everything, then exec. Never returns. */
 __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 						 struct cfs_cgroup *cg,
-						 char *const argv[], int sock)
+						 char *const argv[], int sock,
+						 bool no_seccomp)
 {
 	cfs_error_t err = { 0 };
 	cleanup_free char *adj = NULL;
@@ -63,7 +64,7 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 		cfs_fail(&err, ENOMEM, "building the environment");
 		goto fail;
 	}
-	if (cfs_container_prepare(&err) < 0)
+	if (cfs_container_prepare(no_seccomp, &err) < 0)
 		goto fail;
 	cfs_container_exec(argv, env, sock);
 fail:
@@ -118,7 +119,7 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 	pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
-		exec_child(pidfd, rootfd, cg, argv, sp[1]);
+		exec_child(pidfd, rootfd, cg, argv, sp[1], rec->no_seccomp);
 	}
 	setns(ownpid, CLONE_NEWPID);
 	if (pid < 0) {

@@ -125,7 +125,7 @@ static int drop_caps(cfs_error_t *err)
 	return 0;
 }
 
-int cfs_container_prepare(cfs_error_t *err)
+int cfs_container_prepare(bool no_seccomp, cfs_error_t *err)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -152,6 +152,8 @@ int cfs_container_prepare(cfs_error_t *err)
 	/* Last: after it nothing could be gained anyway. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cfs_fail(err, errno, "setting no_new_privs");
+	if (!no_seccomp && cfs_seccomp_apply(err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -376,7 +378,7 @@ void cfs_init_main(struct cfs_init_ctx *c)
 		init_fail(c, &err);
 	}
 	if (cmd == 0) {
-		if (cfs_container_prepare(&err) < 0) {
+		if (cfs_container_prepare(o->no_seccomp, &err) < 0) {
 			cfs_start_report(c->sock, 1, &err);
 			_exit(1);
 		}

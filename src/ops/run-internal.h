@@ -42,6 +42,7 @@ struct cfs_run_rec {
 	int64_t memory_limit;           /* bytes, -1 none: for the OOM message */
 	char overlay[PATH_MAX];         /* private upper/work dir, "" without layers */
 	char rootfs[PATH_MAX];
+	bool no_seccomp;                /* run --no-seccomp: exec goes without too */
 };
 
 int cfs_runrec_format(const struct cfs_run_rec *r, char **out, cfs_error_t *err);
@@ -87,8 +88,12 @@ void cfs_env_free(char **env);
 
 /* The last steps before exec in a container: default signal handling, an
  * empty signal mask, umask 022, every fd above 2 close-on-exec, the
- * capability sets reduced to Docker's default, no_new_privs set last. */
-int cfs_container_prepare(cfs_error_t *err);
+ * capability sets reduced to Docker's default, no_new_privs, and (unless
+ * no_seccomp) the default seccomp filter last. */
+int cfs_container_prepare(bool no_seccomp, cfs_error_t *err);
+
+/* Loads the default seccomp profile (seccomp.c) into this process. */
+int cfs_seccomp_apply(cfs_error_t *err);
 
 /* Executes argv with envp (PATH looked up in envp's PATH); on failure
  * reports on fd and _exits with 127 or 126. */

@@ -234,6 +234,7 @@ static int step_record(struct run_ctx *c, cfs_error_t *err)
 	r->net = exists ? CFS_RUN_NET_JOINED :
 		 o->has_ip ? CFS_RUN_NET_CREATED : CFS_RUN_NET_PRIVATE;
 	r->detached = o->detach;
+	r->no_seccomp = o->no_seccomp;
 	r->memory_limit = o->limits.memory;
 	if (o->nlayers)
 		snprintf(r->overlay, sizeof(r->overlay), CFS_OVERLAY_DIR "/%s", o->name);
