@@ -8,6 +8,8 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make demo         the walkthrough, end to end, in a private world
 #   make scenarios    the topologies in scenarios/, each in a cfsnet sandbox (root)
+#   make fuzz         every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (60) each (clang)
+#   make fuzz-smoke   the same for 5 seconds each (what CI runs)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -44,7 +46,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # step) is a separate tree: the product binary never contains the hook.
 FAULT_BUILD := $(BUILD)/fault
 
-.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios
+.PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios \
+	fuzz fuzz-smoke fuzz-build
 
 all: $(BUILD)/cfsnet
 
@@ -83,6 +86,36 @@ valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 			--errors-for-leak-kinds=definite,indirect,possible $$t; done
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), one per parser, built with clang
+# against a library of their own (sanitized, fuzzer-instrumented). Each runs
+# on a copy of its seed corpus (tests/fuzz/corpus/NAME); new inputs stay in
+# $(BUILD)/fuzz/corpus, crashes in $(BUILD)/fuzz/crashes.
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_BUILD    := $(BUILD)/fuzz
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC      := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN      := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/libcfsnet.a: FORCE
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libcfsnet.a
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libcfsnet.a
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer $(FUZZ_SAN) -Isrc $(PC_CFLAGS) \
+		-o $@ $< $(FUZZ_BUILD)/libcfsnet.a $(PC_LIBS) $(ARCHIVE_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_BIN)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+.PHONY: FORCE
+FORCE:
 
 demo: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/demo.sh
