@@ -208,6 +208,7 @@ static void nl_acks_in(struct cfs_nl *nl, const void *buf, int len, size_t *acke
 	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		const struct nlmsgerr *e;
 		struct nl_req *r;
+		int code;
 
 		if (nlh->nlmsg_pid != nl->portid ||
 		    nlh->nlmsg_type != NLMSG_ERROR ||
@@ -219,11 +220,13 @@ static void nl_acks_in(struct cfs_nl *nl, const void *buf, int len, size_t *acke
 		e = mnl_nlmsg_get_payload(nlh);
 		if (!e->error || *failed)
 			continue;
-		if ((r->flags & CFS_NL_MISSING_OK) && missing_errno(-e->error))
+		/* A negative errno; anything else is no error code. */
+		code = e->error < 0 && e->error > -4096 ? -e->error : EPROTO;
+		if ((r->flags & CFS_NL_MISSING_OK) && missing_errno(code))
 			continue;
 		/* The kernel goes on with the rest of a batch after a
 		 * failure: report the first one, read every ack. */
-		cfs_fail(err, -e->error, "%s", r->what);
+		cfs_fail(err, code, "%s", r->what);
 		cfs_error_append(err, ext_ack_msg(nlh));
 		*failed = 1;
 	}
