@@ -98,9 +98,17 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 FUZZ_SRC      := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN      := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
+FUZZ_CLI_OBJ  := $(filter-out $(FUZZ_BUILD)/src/cli/main.o,$(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o))
+
 $(FUZZ_BUILD)/libcfsnet.a: FORCE
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g" \
-		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libcfsnet.a
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libcfsnet.a $(FUZZ_CLI_OBJ)
+
+# The CLI harness: the command files without main.c, the operations stubbed.
+$(FUZZ_BUILD)/fuzz_cli: tests/fuzz/fuzz_cli.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libcfsnet.a
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -fsanitize=fuzzer $(FUZZ_SAN) \
+		-Isrc $(PC_CFLAGS) -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_BUILD)/libcfsnet.a \
+		-Wl,--allow-multiple-definition $(PC_LIBS) $(ARCHIVE_LIBS)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libcfsnet.a
 	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer $(FUZZ_SAN) -Isrc $(PC_CFLAGS) \
