@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ops/ops.h"
 
 static const struct {
 	const char *name;
@@ -44,13 +43,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
-		/* The commands that start processes in a container. */
-		if (!strcmp(argv[1], "run") || !strcmp(argv[1], "exec")) {
-			cfs_error_t err = { 0 };
-
-			if (cfs_exe_seal(argv, &err) < 0)
-				return cli_report(&err);
-		}
 		r = cmds[i].fn(argc - 1, argv + 1);
 		if (fflush(stdout) != 0 && r == 0) {
 			fprintf(stderr, "cfsnet: writing output: %s\n", strerror(errno));

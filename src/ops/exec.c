@@ -162,7 +162,8 @@ int cfs_exec(const char *name, char *const argv[], int *status,
 		return cfs_error_wrap(err, "exec %s", name);
 	if (cfs_runrec_load(name, &rec, &e2) == 0 && rec.pid &&
 	    cfs_proc_alive(rec.pid, rec.start)) {
-		if (exec_in_container(name, &rec, argv, status, err) < 0)
+		if (cfs_exe_seal(err) < 0 ||
+		    exec_in_container(name, &rec, argv, status, err) < 0)
 			return cfs_error_wrap(err, "exec %s", name);
 		return 0;
 	}

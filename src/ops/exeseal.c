@@ -8,7 +8,8 @@
  * whose /proc/PID/exe any process of the container may open, then reopen
  * for writing once nothing runs the binary: the CVE-2019-5736 escape.
  *
- * So `run` and `exec` first re-execute themselves from a read-only copy
+ * So `run`, and `exec` into a container with a process, first re-execute
+ * themselves (their own argv, from /proc/self/cmdline) from a read-only copy
  * that costs no copying: a detached clone of the mount that holds the
  * binary (open_tree), made read-only (mount_setattr), executed through its
  * fd (execveat). /proc/PID/exe then points into a read-only mount that
@@ -109,9 +110,46 @@ static int memfd_copy(cfs_error_t *err)
 	return cfs_steal_fd(&fd);
 }
 
-int cfs_exe_seal(char **argv, cfs_error_t *err)
+/* This process's own argv, as the kernel keeps it, NULL-terminated; the
+ * slot after the NULL holds the strings' buffer. Free with argv_free. */
+static char **own_argv(cfs_error_t *err)
+{
+	cleanup_free char *text = NULL;
+	size_t len, n = 0, k = 0;
+	char **argv;
+
+	if (cfs_read_file("/proc/self/cmdline", &text, &len, err) < 0)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\0';
+	argv = calloc(n + 2, sizeof(*argv));
+	if (!argv) {
+		cfs_fail(err, ENOMEM, "reading /proc/self/cmdline");
+		return NULL;
+	}
+	for (size_t i = 0; i < len && k < n; i++)
+		if (i == 0 || text[i - 1] == '\0')
+			argv[k++] = text + i;
+	argv[k] = NULL;
+	argv[n + 1] = text;
+	text = NULL;
+	return argv;
+}
+
+static void argv_free(char **argv)
+{
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	free(argv[n + 1]);
+	free(argv);
+}
+
+int cfs_exe_seal(cfs_error_t *err)
 {
 	bool again = getenv(SEALED_ENV) != NULL;
+	char **argv;
 	int fd;
 
 	unsetenv(SEALED_ENV); /* not for anything we start */
@@ -119,16 +157,22 @@ int cfs_exe_seal(char **argv, cfs_error_t *err)
 		return 0;
 	if (again)
 		return cfs_fail(err, 0, "the cfsnet binary is still writable after re-executing it read-only");
+	argv = own_argv(err);
+	if (!argv)
+		return cfs_error_wrap(err, "making the cfsnet binary read-only");
 	fd = ro_clone();
 	if (fd < 0 && (fd = memfd_copy(err)) < 0)
-		return cfs_error_wrap(err, "making the cfsnet binary read-only");
+		goto fail;
 	if (setenv(SEALED_ENV, "1", 1) < 0) {
+		cfs_fail(err, errno, "setting %s", SEALED_ENV);
 		close(fd);
-		return cfs_fail(err, errno, "making the cfsnet binary read-only");
+		goto fail;
 	}
 	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 	cfs_fail(err, errno, "re-executing the read-only cfsnet binary");
 	unsetenv(SEALED_ENV);
 	close(fd);
-	return -1;
+fail:
+	argv_free(argv);
+	return cfs_error_wrap(err, "making the cfsnet binary read-only");
 }

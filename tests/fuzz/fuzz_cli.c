@@ -43,7 +43,6 @@ STUB(int cfs_image_unpack(const char *file, const char *dir, struct cfs_image_st
 			  cfs_error_t *err))
 STUB(int cfs_rootfs_build(const char *dir, const char *busybox, size_t *napplets,
 			  cfs_error_t *err))
-STUB(int cfs_exe_seal(char **argv, cfs_error_t *err))
 
 int cfs_exec(const char *name, char *const argv[], int *status, cfs_error_t *err)
 {
