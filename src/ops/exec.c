@@ -27,6 +27,7 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 						 char *const argv[], int sock,
 						 bool no_seccomp)
 {
+	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
 	cleanup_free char *adj = NULL;
 	struct utsname u;
@@ -64,7 +65,9 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 		cfs_fail(&err, ENOMEM, "building the environment");
 		goto fail;
 	}
-	if (cfs_container_prepare(no_seccomp, &err) < 0)
+	if (!no_seccomp && cfs_seccomp_build(&seccomp, &err) < 0)
+		goto fail;
+	if (cfs_container_prepare(no_seccomp ? NULL : &seccomp, &err) < 0)
 		goto fail;
 	cfs_container_exec(argv, env, sock);
 fail:

@@ -125,7 +125,7 @@ static int drop_caps(cfs_error_t *err)
 	return 0;
 }
 
-int cfs_container_prepare(bool no_seccomp, cfs_error_t *err)
+int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *err)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -152,7 +152,7 @@ int cfs_container_prepare(bool no_seccomp, cfs_error_t *err)
 	/* Last: after it nothing could be gained anyway. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cfs_fail(err, errno, "setting no_new_privs");
-	if (!no_seccomp && cfs_seccomp_apply(err) < 0)
+	if (seccomp && cfs_seccomp_load(seccomp, err) < 0)
 		return -1;
 	return 0;
 }
@@ -316,6 +316,7 @@ void cfs_init_main(struct cfs_init_ctx *c)
 {
 	const struct cfs_run_opts *o = c->o;
 	struct sigaction sa = { .sa_handler = nop_handler };
+	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
 	int keep[2];
 	sigset_t set;
@@ -354,6 +355,10 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	umask(0); /* the modes of /dev's nodes are exactly what is asked */
 	if (cfs_rootfs_enter(&c->rootfs, &err) < 0)
 		init_fail(c, &err);
+	/* Compiled while the parent is still busy with the cgroup: the
+	 * command then only loads it. */
+	if (!o->no_seccomp && cfs_seccomp_build(&seccomp, &err) < 0)
+		init_fail(c, &err);
 	/* Everything above ran while the parent moved us into the cgroup
 	 * (a migration costs the kernel a whole RCU grace period, far more
 	 * than the mounts). Now the go: we are in it. EOF: the parent gave
@@ -378,13 +383,14 @@ void cfs_init_main(struct cfs_init_ctx *c)
 		init_fail(c, &err);
 	}
 	if (cmd == 0) {
-		if (cfs_container_prepare(o->no_seccomp, &err) < 0) {
+		if (cfs_container_prepare(o->no_seccomp ? NULL : &seccomp, &err) < 0) {
 			cfs_start_report(c->sock, 1, &err);
 			_exit(1);
 		}
 		cfs_container_exec(o->argv, c->envp, c->sock);
 	}
 	close(c->sock);
+	cfs_seccomp_free(&seccomp);
 	set_title();
 
 	/* Reap everything (orphans are re-parented to us), pass signals on,

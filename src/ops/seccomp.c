@@ -7,14 +7,27 @@
  * are blocked twice. A deny list rather than Docker's allow list: every
  * syscall this kernel has and the list does not name works, so a new
  * program never meets a surprise; what the list names cannot be reached.
- * Built with libseccomp, loaded after no_new_privs, the last step before
- * exec (`run --no-seccomp` leaves it out). */
+ * Built with libseccomp and compiled to BPF before it is needed (run's
+ * PID 1 does it while the parent moves it into its cgroup), loaded after
+ * no_new_privs, the last step before exec (`run --no-seccomp` leaves it
+ * out). */
 #define _GNU_SOURCE
 #include "run-internal.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/util.h"
 
 /* Refused with EPERM, whatever the arguments. */
 static const char *const denied[] = {
@@ -57,16 +70,18 @@ static int deny(scmp_filter_ctx ctx, const char *name, int errnum,
 	return 0;
 }
 
-int cfs_seccomp_apply(cfs_error_t *err)
+/* The filter as libseccomp builds it. */
+static scmp_filter_ctx build_ctx(cfs_error_t *err)
 {
 	struct scmp_arg_cmp newuser = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r;
 
-	if (!ctx)
-		return cfs_fail(err, ENOMEM, "creating the seccomp filter");
-	/* 32-bit and x32 programs too: their syscall numbers differ, and a
-	 * filter for the native ones only would let them through. */
+	if (!ctx) {
+		cfs_fail(err, ENOMEM, "creating the seccomp filter");
+		return NULL;
+	}
+	/* 32-bit and x32 programs run too (a filter kills the syscalls of an
+	 * architecture it does not name), under the same rules. */
 	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
 		seccomp_arch_add(ctx, SCMP_ARCH_X86);
 		seccomp_arch_add(ctx, SCMP_ARCH_X32);
@@ -81,14 +96,63 @@ int cfs_seccomp_apply(cfs_error_t *err)
 	    deny(ctx, "clone", EPERM, 1, &newuser, err) < 0 ||
 	    deny(ctx, "clone3", ENOSYS, 0, NULL, err) < 0)
 		goto fail;
-	r = seccomp_load(ctx);
-	if (r < 0) {
-		cfs_fail(err, -r, "loading the seccomp filter");
-		goto fail;
-	}
-	seccomp_release(ctx);
-	return 0;
+	return ctx;
 fail:
 	seccomp_release(ctx);
-	return -1;
+	return NULL;
+}
+
+int cfs_seccomp_build(struct cfs_seccomp_prog *prog, cfs_error_t *err)
+{
+	scmp_filter_ctx ctx;
+	cleanup_close int fd = -1;
+	cleanup_free char *bpf = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	memset(prog, 0, sizeof(*prog));
+	ctx = build_ctx(err);
+	if (!ctx)
+		return -1;
+	/* libseccomp 2.5 exports to an fd only: a memfd, read back. */
+	fd = memfd_create("cfsnet-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		seccomp_release(ctx);
+		return cfs_fail(err, errno, "creating the seccomp filter");
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0)
+		return cfs_fail(err, -r, "compiling the seccomp filter");
+	if (fstat(fd, &st) < 0)
+		return cfs_fail(err, errno, "compiling the seccomp filter");
+	len = (size_t)st.st_size;
+	bpf = malloc(len ? len : 1);
+	if (!bpf)
+		return cfs_fail(err, ENOMEM, "compiling the seccomp filter");
+	if (pread(fd, bpf, len, 0) != (ssize_t)len)
+		return cfs_fail(err, EIO, "compiling the seccomp filter");
+	if (!len || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > USHRT_MAX)
+		return cfs_fail(err, EINVAL, "compiling the seccomp filter: %zu bytes of BPF", len);
+	prog->insns = (struct sock_filter *)(void *)bpf;
+	prog->n = len / sizeof(struct sock_filter);
+	bpf = NULL;
+	return 0;
+}
+
+int cfs_seccomp_load(const struct cfs_seccomp_prog *prog, cfs_error_t *err)
+{
+	struct sock_fprog f = { .len = (unsigned short)prog->n, .filter = prog->insns };
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f, 0, 0) < 0)
+		return cfs_fail(err, errno, "loading the seccomp filter");
+	return 0;
+}
+
+void cfs_seccomp_free(struct cfs_seccomp_prog *prog)
+{
+	free(prog->insns);
+	prog->insns = NULL;
+	prog->n = 0;
 }

@@ -1,6 +1,8 @@
-/* The pure parts of the hardening: the run record remembers --no-seccomp
- * (and an older record without the key means the filter), and a private
- * directory that others may write to, or that is a symlink, is refused. */
+/* The parts of the hardening that need no root: the seccomp filter
+ * (compiled, then loaded in a child with no_new_privs, where keyctl fails
+ * and getpid works), the run record remembers --no-seccomp (and an older
+ * record without the key means the filter), and a private directory that
+ * others may write to, or that is a symlink, is refused. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,9 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <linux/keyctl.h>
 
 #include "common/util.h"
 #include "ops/run-internal.h"
@@ -71,9 +78,38 @@ static void private_dirs_are_checked(void **state)
 	rmdir(base);
 }
 
+static void seccomp_filter_denies_keyctl(void **state)
+{
+	struct cfs_seccomp_prog prog;
+	cfs_error_t err = { 0 };
+	int st = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(cfs_seccomp_build(&prog, &err), 0);
+	assert_true(prog.n > 10);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* 0: denied as it should be; 1: the filter let it through. */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || cfs_seccomp_load(&prog, &err) < 0)
+			_exit(2);
+		if (getpid() <= 0)
+			_exit(3);
+		_exit(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) < 0 &&
+		      errno == EPERM ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	cfs_seccomp_free(&prog);
+	assert_null(prog.insns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seccomp_filter_denies_keyctl),
 		cmocka_unit_test(runrec_keeps_no_seccomp),
 		cmocka_unit_test(private_dirs_are_checked),
 	};
