@@ -312,6 +312,28 @@ static void set_title(void)
 	memcpy((void *)start, title, sizeof(title));
 }
 
+/* The parent's go: the compiled seccomp filter for the command, or one
+ * byte when it runs without. */
+static int recv_go(int sock, struct cfs_seccomp_prog *prog)
+{
+	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter);
+	struct sock_filter *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf)
+		return -1;
+	do
+		n = recv(sock, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 || n <= 0 || n % (ssize_t)sizeof(*buf)) {
+		free(buf);
+		return n == 1 ? 0 : -1;
+	}
+	prog->insns = buf;
+	prog->n = (size_t)n / sizeof(*buf);
+	return 0;
+}
+
 void cfs_init_main(struct cfs_init_ctx *c)
 {
 	const struct cfs_run_opts *o = c->o;
@@ -320,7 +342,6 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	cfs_error_t err = { 0 };
 	int keep[2];
 	sigset_t set;
-	char go;
 	pid_t cmd;
 
 	keep[0] = c->nsfd >= 0 && c->nsfd < c->sock ? c->nsfd : c->sock;
@@ -355,15 +376,12 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	umask(0); /* the modes of /dev's nodes are exactly what is asked */
 	if (cfs_rootfs_enter(&c->rootfs, &err) < 0)
 		init_fail(c, &err);
-	/* Compiled while the parent is still busy with the cgroup: the
-	 * command then only loads it. */
-	if (!o->no_seccomp && cfs_seccomp_build(&seccomp, &err) < 0)
-		init_fail(c, &err);
 	/* Everything above ran while the parent moved us into the cgroup
 	 * (a migration costs the kernel a whole RCU grace period, far more
-	 * than the mounts). Now the go: we are in it. EOF: the parent gave
-	 * up, or died before PDEATHSIG was set. */
-	if (read(c->sock, &go, 1) != 1)
+	 * than the mounts) and compiled the seccomp filter. Now the go: we
+	 * are in it. EOF: the parent gave up, or died before PDEATHSIG was
+	 * set. */
+	if (recv_go(c->sock, &seccomp) < 0)
 		_exit(1);
 	/* Unshared only now so the namespace's root is the container's own
 	 * group, which /proc/self/cgroup then shows as "/". */

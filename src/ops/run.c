@@ -403,6 +403,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		},
 	};
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	struct cfs_seccomp_prog prog = { 0 };
 	struct cfs_start_msg msg;
 	int sp[2], ws;
 	ssize_t n;
@@ -436,11 +437,17 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	*pidp = pid;
 	if (cfs_cg_enter(c->cg, pid, err) < 0)
 		goto kill;
-	/* MSG_NOSIGNAL: a child that failed its setup has closed its end. */
-	if (send(sp[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {
+	/* Compiled while the child mounts its root, and sent as the go
+	 * ("g" alone without a filter). MSG_NOSIGNAL: a child that failed
+	 * its setup has closed its end. */
+	if (!o->no_seccomp && cfs_seccomp_build(&prog, err) < 0)
+		goto kill;
+	if ((prog.n ? send(sp[0], prog.insns, prog.n * sizeof(*prog.insns), MSG_NOSIGNAL) :
+		      send(sp[0], "g", 1, MSG_NOSIGNAL)) < 0 && errno != EPIPE) {
 		cfs_fail(err, errno, "starting the container");
 		goto kill;
 	}
+	cfs_seccomp_free(&prog);
 	/* Recorded while the child mounts its root. */
 	c->rec.pid = pid;
 	c->rec.start = cfs_proc_start(pid);
@@ -462,6 +469,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		;
 	return -1;
 kill:
+	cfs_seccomp_free(&prog);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;

@@ -7,8 +7,8 @@
  * are blocked twice. A deny list rather than Docker's allow list: every
  * syscall this kernel has and the list does not name works, so a new
  * program never meets a surprise; what the list names cannot be reached.
- * Built with libseccomp and compiled to BPF before it is needed (run's
- * PID 1 does it while the parent moves it into its cgroup), loaded after
+ * Built with libseccomp and compiled to BPF before it is needed (`run`
+ * does it while the container's PID 1 mounts its root), loaded after
  * no_new_privs, the last step before exec (`run --no-seccomp` leaves it
  * out). */
 #define _GNU_SOURCE
