@@ -31,6 +31,11 @@ test_harden_seccomp_blocks_keyctl_userns_kexec_modules_io_uring() {
 		assert_eq EPERM "$(hd_field "$s" "$OUT")" "$s under the default profile"
 	done
 	assert_eq ok "$(hd_field getpid "$OUT")" "an ordinary syscall"
+	# 32-bit syscalls (x86-64 only) are filtered too, not let through
+	# (nor killed, on a kernel that runs 32-bit programs at all).
+	local k32
+	k32=$(hd_field keyctl32 "$OUT")
+	[[ -z $k32 || $k32 == EPERM ]] || fail "keyctl through int 0x80 under the default profile: $k32"
 	rt_assert_gone "$N"
 }
 
@@ -42,6 +47,10 @@ test_harden_no_seccomp_turns_the_filter_off() {
 	assert_eq ok "$(hd_field keyctl "$OUT")" "keyctl with --no-seccomp"
 	assert_eq ok "$(hd_field unshare-user "$OUT")" "unshare(CLONE_NEWUSER) with --no-seccomp"
 	assert_ne EPERM "$(hd_field io_uring "$OUT")" "io_uring_setup with --no-seccomp"
+	local k32
+	k32=$(hd_field keyctl32 "$OUT")
+	[[ -z $k32 || $k32 == ok || $k32 == killed ]] ||
+		fail "keyctl through int 0x80 with --no-seccomp: $k32"
 	# Capabilities and no_new_privs stay.
 	assert_exit 0 cfs run "$N" --rootfs "$ROOT" --no-seccomp -- grep -E "^(CapEff|NoNewPrivs)" /proc/self/status
 	assert_eq 00000000a80425fb "$(rt_status_field CapEff "$OUT")" "CapEff with --no-seccomp"

@@ -61,6 +61,29 @@ int main(int argc, char **argv)
 		printf("kexec %s\n", res(syscall(SYS_kexec_load, 0, 0, NULL, 0)));
 		printf("init_module %s\n", res(syscall(SYS_init_module, NULL, 0, "")));
 		printf("getpid %s\n", res(getpid()));
+#if defined(__x86_64__)
+		/* The same keyctl through the 32-bit entry (int 0x80, i386
+		 * numbering: keyctl is 288), in a child: a kernel without
+		 * 32-bit emulation kills it. A filter for 64-bit syscalls only
+		 * would be bypassed here. */
+		p = fork();
+		if (p == 0) {
+			long ret = 288;
+
+			__asm__ volatile("int $0x80"
+					 : "+a"(ret)
+					 : "b"(KEYCTL_GET_KEYRING_ID), "c"(KEY_SPEC_SESSION_KEYRING), "d"(1)
+					 : "memory");
+			_exit(ret < 0 && ret > -256 ? (int)-ret : 0);
+		}
+		waitpid(p, &st, 0);
+		if (WIFSIGNALED(st)) {
+			printf("keyctl32 killed\n");
+		} else {
+			errno = WEXITSTATUS(st);
+			printf("keyctl32 %s\n", res(errno ? -1 : 0));
+		}
+#endif
 		return 0;
 	}
 	if (!strcmp(what, "open") && argc > 2) {
