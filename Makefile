@@ -13,6 +13,8 @@
 #                     BENCH_ROUNDS=5 BENCH_N=100 for a quick look); not part of CI
 #   make stress       crash test: 240 commands killed at random, gc, host compared (root)
 #   make stress-short the same with 40 trials, every named step once (CI)
+#   make fuzz         every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (60) each (clang)
+#   make fuzz-smoke   the same for 5 seconds each (what CI runs)
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -21,7 +23,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc libip6tc xtables
+LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc libip6tc xtables libseccomp
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libarchive)
 # libarchive is loaded at run time by src/rootfs/image.c (dlopen), so its
 # heavy dependencies do not slow every command; the unit tests link it.
@@ -33,7 +35,7 @@ ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
 LIBNL_DIR := $(shell $(PKG_CONFIG) --variable=libdir libnl-3.0)
 LIBNL_STATIC ?= $(if $(wildcard $(LIBNL_DIR)/libnl-3.a $(LIBNL_DIR)/libnl-route-3.a),1,0)
 ifeq ($(LIBNL_STATIC),1)
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libip4tc libip6tc xtables) \
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libip4tc libip6tc xtables libseccomp) \
 	     -Wl,-Bstatic -lnl-route-3 -lnl-3 -Wl,-Bdynamic -lpthread -lm
 else
 PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lm
@@ -61,7 +63,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FAULT_BUILD := $(BUILD)/fault
 
 .PHONY: all test unit integration asan valgrind install uninstall clean demo fault scenarios \
-	lab-bench bench stress stress-short
+	lab-bench bench stress stress-short fuzz fuzz-smoke fuzz-build
 
 all: $(BUILD)/cfsnet
 
@@ -100,6 +102,44 @@ valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 			--errors-for-leak-kinds=definite,indirect,possible $$t; done
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), one per parser, built with clang
+# against a library of their own (sanitized, fuzzer-instrumented). Each runs
+# on a copy of its seed corpus (tests/fuzz/corpus/NAME); new inputs stay in
+# $(BUILD)/fuzz/corpus, crashes in $(BUILD)/fuzz/crashes.
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_BUILD    := $(BUILD)/fuzz
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC      := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN      := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+FUZZ_CLI_OBJ  := $(filter-out $(FUZZ_BUILD)/src/cli/main.o,$(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o))
+
+$(FUZZ_BUILD)/libcfsnet.a: FORCE
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libcfsnet.a $(FUZZ_CLI_OBJ)
+
+# The CLI harness: the command files without main.c, the operations stubbed.
+$(FUZZ_BUILD)/fuzz_cli: tests/fuzz/fuzz_cli.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libcfsnet.a
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -fsanitize=fuzzer $(FUZZ_SAN) \
+		-Isrc $(PC_CFLAGS) -o $@ $< $(FUZZ_CLI_OBJ) $(FUZZ_BUILD)/libcfsnet.a \
+		-Wl,--allow-multiple-definition $(PC_LIBS) $(ARCHIVE_LIBS)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libcfsnet.a
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer $(FUZZ_SAN) -Isrc $(PC_CFLAGS) \
+		-o $@ $< $(FUZZ_BUILD)/libcfsnet.a $(PC_LIBS) $(ARCHIVE_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_BIN)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+.PHONY: FORCE
+FORCE:
 
 demo: all
 	CFSNET=$(abspath $(BUILD)/cfsnet) bash scripts/demo.sh

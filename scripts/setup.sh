@@ -13,16 +13,19 @@ set -eu
 # Test: cmocka for the unit tests, python3 to read `--json` output (and
 # python3-minimal alone, without recommends, lacks the json module), a static
 # busybox that the image tests pack, unpack and run, valgrind for
-# `make valgrind`.
+# `make valgrind`; libseccomp for the containers' seccomp filter; clang and
+# its runtime (libclang_rt.fuzzer: libclang-rt-dev on Debian 12) for the
+# libFuzzer harnesses of `make fuzz`.
 PACKAGES="
 	build-essential pkg-config make git sudo ca-certificates
 	libmnl-dev libnl-3-dev libnl-route-3-dev
 	libiptc-dev libip6tc-dev libxtables-dev
-	libarchive-dev
+	libarchive-dev libseccomp-dev
 	libcmocka-dev
 	iproute2 iptables iputils-ping util-linux procps
 	python3-minimal python3 busybox-static
 	valgrind
+	clang libclang-rt-dev
 "
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -66,7 +69,7 @@ fi
 grep -E '^[0-9]+ upgraded, [0-9]+ newly installed' "$log" | sed 's/^/setup: /' || true
 
 # A quick check that the build will find every library.
-for pc in libmnl libnl-3.0 libnl-route-3.0 libip4tc xtables libarchive cmocka; do
+for pc in libmnl libnl-3.0 libnl-route-3.0 libip4tc xtables libarchive libseccomp cmocka; do
 	pkg-config --exists "$pc" || die "pkg-config cannot find $pc after the install"
 done
 say "done: build with 'make', test with 'make test', walk through with 'make demo'"

@@ -83,6 +83,7 @@ enum {
 	O_CPUS, O_CPU_SHARES, O_CPU_QUOTA, O_PIDS, O_OOM, O_ENV, O_DETACH, O_LAYER,
 	O_IP6,
 	O_PUBLISH,
+	O_NO_SECCOMP,
 };
 
 int cmd_run(int argc, char **argv)
@@ -104,6 +105,7 @@ int cmd_run(int argc, char **argv)
 		{ "detach", no_argument, NULL, O_DETACH },
 		{ "layer", required_argument, NULL, O_LAYER },
 		{ "publish", required_argument, NULL, O_PUBLISH },
+		{ "no-seccomp", no_argument, NULL, O_NO_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -158,6 +160,7 @@ int cmd_run(int argc, char **argv)
 			if (npublish <= CFS_MAX_PORTS)
 				publish[npublish++] = optarg;
 			break;
+		case O_NO_SECCOMP: o.no_seccomp = true; break;
 		case 'h': fputs(cfs_usage_text, stdout); ret = 0; goto out;
 		}
 	}

@@ -42,7 +42,7 @@ const char cfs_usage_text[] =
 	"      [--memory-swap SIZE] [--swappiness N] [--cpus LIST] [--cpu-shares N]\n"
 	"      [--cpu-quota P%] [--pids N] [--oom-score-adj N] [--env K=V]...\n"
 	"      [--layer DIR]... [--publish HOSTPORT:PORT[/PROTO]]... [--detach]\n"
-	"      -- CMD [ARG...]\n"
+	"      [--no-seccomp] -- CMD [ARG...]\n"
 	"                      run CMD as a container: own pid, mount, uts, ipc,\n"
 	"                      network and cgroup namespaces, DIR as its root, limits\n"
 	"                      in a cgroup; its exit status is CMD's\n"

@@ -108,5 +108,12 @@ int cfs_mkdir(const char *path, mode_t mode, cfs_error_t *err)
 		return cfs_fail(err, errno, "creating directory %s", path);
 	if (!S_ISDIR(st.st_mode))
 		return cfs_fail(err, ENOTDIR, "creating directory %s", path);
+	/* A private directory (state, records) that somebody else could
+	 * write to, or made, is not one to trust. */
+	if (!(mode & 077) && (st.st_uid != geteuid() || (st.st_mode & 022)))
+		return cfs_fail(err, EPERM,
+				"directory %s is not private (owner %u, mode %04o; expected %u, no write for group or others)",
+				path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+				(unsigned)geteuid());
 	return 0;
 }

@@ -167,6 +167,67 @@ static struct nl_req *find_req(struct cfs_nl *nl, uint32_t seq)
 	return NULL;
 }
 
+/* Whether a buffer of len bytes holds only whole netlink messages.
+ * mnl_nlmsg_ok compares the length field as a signed int, so a message
+ * claiming more than 2 GiB passes it and the walk runs past the buffer;
+ * the kernel never sends one, but the reader must not trust it. */
+static bool nl_buf_ok(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step;
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			return false;
+		step = MNL_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			return true;
+		p += step;
+		len -= step;
+	}
+	return len == 0;
+}
+
+/* One buffer of replies: counts the acks of our queued requests in
+ * *acked and records the first failure (*failed) in err. Anything else
+ * (other ports, other types, unknown sequence numbers, short messages) is
+ * skipped. */
+static void nl_acks_in(struct cfs_nl *nl, const void *buf, int len, size_t *acked,
+		       int *failed, cfs_error_t *err)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	if (len < 0 || !nl_buf_ok(buf, (size_t)len))
+		return;
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		const struct nlmsgerr *e;
+		struct nl_req *r;
+		int code;
+
+		if (nlh->nlmsg_pid != nl->portid ||
+		    nlh->nlmsg_type != NLMSG_ERROR ||
+		    !(r = find_req(nl, nlh->nlmsg_seq)))
+			continue;
+		(*acked)++;
+		if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+			continue;
+		e = mnl_nlmsg_get_payload(nlh);
+		if (!e->error || *failed)
+			continue;
+		/* A negative errno; anything else is no error code. */
+		code = e->error < 0 && e->error > -4096 ? -e->error : EPROTO;
+		if ((r->flags & CFS_NL_MISSING_OK) && missing_errno(code))
+			continue;
+		/* The kernel goes on with the rest of a batch after a
+		 * failure: report the first one, read every ack. */
+		cfs_fail(err, code, "%s", r->what);
+		cfs_error_append(err, ext_ack_msg(nlh));
+		*failed = 1;
+	}
+}
+
 static int nl_recv_acks(struct cfs_nl *nl, cfs_error_t *err)
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE];
@@ -175,37 +236,13 @@ static int nl_recv_acks(struct cfs_nl *nl, cfs_error_t *err)
 
 	while (acked < nl->nq) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
-		int len;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return cfs_fail(err, errno, "reading netlink acks");
 		}
-		len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			const struct nlmsgerr *e;
-			struct nl_req *r;
-
-			if (nlh->nlmsg_pid != nl->portid ||
-			    nlh->nlmsg_type != NLMSG_ERROR ||
-			    !(r = find_req(nl, nlh->nlmsg_seq)))
-				continue;
-			acked++;
-			if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
-				continue;
-			e = mnl_nlmsg_get_payload(nlh);
-			if (!e->error || failed)
-				continue;
-			if ((r->flags & CFS_NL_MISSING_OK) && missing_errno(-e->error))
-				continue;
-			/* The kernel goes on with the rest of a batch after a
-			 * failure: report the first one, read every ack. */
-			cfs_fail(err, -e->error, "%s", r->what);
-			cfs_error_append(err, ext_ack_msg(nlh));
-			failed = 1;
-		}
+		nl_acks_in(nl, rbuf, (int)n, &acked, &failed, err);
 	}
 	return failed ? -1 : 0;
 }
@@ -237,7 +274,7 @@ static int link_query_cb(const struct nlmsghdr *nlh, void *data)
 	struct link_query *q = data;
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
 	q->idx = ifi->ifi_index;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
@@ -248,6 +285,18 @@ static int link_query_cb(const struct nlmsghdr *nlh, void *data)
 				 (const char *)mnl_attr_get_payload(attr));
 	}
 	return MNL_CB_OK;
+}
+
+/* One buffer of the reply to a link query: MNL_CB_OK (more to read),
+ * MNL_CB_STOP or MNL_CB_ERROR (errno set). */
+static int link_reply(const void *buf, size_t n, uint32_t seq, uint32_t portid,
+		      struct link_query *q)
+{
+	if (!nl_buf_ok(buf, n)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return mnl_cb_run(buf, n, seq, portid, link_query_cb, q);
 }
 
 int cfs_nl_link_index(struct cfs_nl *nl, const char *name, int *ifindex,
@@ -284,8 +333,7 @@ int cfs_nl_link_query(struct cfs_nl *nl, const char *name, int *ifindex,
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
 			return cfs_fail(err, errno, "looking up link %s", name);
-		ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, link_query_cb,
-				 &q);
+		ret = link_reply(buf, (size_t)n, seq, nl->portid, &q);
 	} while (ret > 0 && !q.idx);
 	if (ret < 0)
 		return cfs_fail(err, errno, "looking up link %s", name);

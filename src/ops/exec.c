@@ -25,8 +25,10 @@
 /* The child: inside everything, then exec. Never returns. */
 __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 						 struct cfs_cgroup *cg,
-						 char *const argv[], int sock)
+						 char *const argv[], int sock,
+						 bool no_seccomp)
 {
+	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
 	cleanup_free char *adj = NULL;
 	struct utsname u;
@@ -64,7 +66,9 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 		cfs_fail(&err, ENOMEM, "building the environment");
 		goto fail;
 	}
-	if (cfs_container_prepare(&err) < 0)
+	if (!no_seccomp && cfs_seccomp_build(&seccomp, &err) < 0)
+		goto fail;
+	if (cfs_container_prepare(no_seccomp ? NULL : &seccomp, &err) < 0)
 		goto fail;
 	cfs_container_exec(argv, env, sock);
 fail:
@@ -119,7 +123,7 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 	pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
-		exec_child(pidfd, rootfd, cg, argv, sp[1]);
+		exec_child(pidfd, rootfd, cg, argv, sp[1], rec->no_seccomp);
 	}
 	setns(ownpid, CLONE_NEWPID);
 	if (pid < 0) {
@@ -162,7 +166,8 @@ int cfs_exec(const char *name, char *const argv[], int *status,
 		return cfs_error_wrap(err, "exec %s", name);
 	if (cfs_runrec_load(name, &rec, &e2) == 0 && rec.pid &&
 	    cfs_proc_alive(rec.pid, rec.start)) {
-		if (exec_in_container(name, &rec, argv, status, err) < 0)
+		if (cfs_exe_seal(err) < 0 ||
+		    exec_in_container(name, &rec, argv, status, err) < 0)
 			return cfs_error_wrap(err, "exec %s", name);
 		return 0;
 	}

@@ -125,7 +125,7 @@ static int drop_caps(cfs_error_t *err)
 	return 0;
 }
 
-int cfs_container_prepare(cfs_error_t *err)
+int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *err)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -152,6 +152,8 @@ int cfs_container_prepare(cfs_error_t *err)
 	/* Last: after it nothing could be gained anyway. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cfs_fail(err, errno, "setting no_new_privs");
+	if (seccomp && cfs_seccomp_load(seccomp, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -310,14 +312,36 @@ static void set_title(void)
 	memcpy((void *)start, title, sizeof(title));
 }
 
+/* The parent's go: the compiled seccomp filter for the command, or one
+ * byte when it runs without. */
+static int recv_go(int sock, struct cfs_seccomp_prog *prog)
+{
+	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter);
+	struct sock_filter *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf)
+		return -1;
+	do
+		n = recv(sock, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 || n <= 0 || n % (ssize_t)sizeof(*buf)) {
+		free(buf);
+		return n == 1 ? 0 : -1;
+	}
+	prog->insns = buf;
+	prog->n = (size_t)n / sizeof(*buf);
+	return 0;
+}
+
 void cfs_init_main(struct cfs_init_ctx *c)
 {
 	const struct cfs_run_opts *o = c->o;
 	struct sigaction sa = { .sa_handler = nop_handler };
+	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
 	int keep[2];
 	sigset_t set;
-	char go;
 	pid_t cmd;
 
 	keep[0] = c->nsfd >= 0 && c->nsfd < c->sock ? c->nsfd : c->sock;
@@ -358,10 +382,10 @@ void cfs_init_main(struct cfs_init_ctx *c)
 		init_fail(c, &err);
 	/* Everything above ran while the parent recorded us (and, on cgroup
 	 * v2, moved us into the cgroup: a migration by pid costs the kernel a
-	 * whole RCU grace period, far more than the mounts). Now the go: we
-	 * are in it. EOF: the parent gave up, or died before PDEATHSIG was
-	 * set. */
-	if (read(c->sock, &go, 1) != 1)
+	 * whole RCU grace period, far more than the mounts) and compiled the
+	 * seccomp filter. Now the go: we are in it. EOF: the parent gave up,
+	 * or died before PDEATHSIG was set. */
+	if (recv_go(c->sock, &seccomp) < 0)
 		_exit(1);
 	/* Unshared only now so the namespace's root is the container's own
 	 * group, which /proc/self/cgroup then shows as "/". */
@@ -381,13 +405,14 @@ void cfs_init_main(struct cfs_init_ctx *c)
 		init_fail(c, &err);
 	}
 	if (cmd == 0) {
-		if (cfs_container_prepare(&err) < 0) {
+		if (cfs_container_prepare(o->no_seccomp ? NULL : &seccomp, &err) < 0) {
 			cfs_start_report(c->sock, 1, &err);
 			_exit(1);
 		}
 		cfs_container_exec(o->argv, c->envp, c->sock);
 	}
 	close(c->sock);
+	cfs_seccomp_free(&seccomp);
 	set_title();
 
 	/* Reap everything (orphans are re-parented to us), pass signals on,

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include "../common/error.h"
@@ -42,6 +43,7 @@ struct cfs_run_rec {
 	int64_t memory_limit;           /* bytes, -1 none: for the OOM message */
 	char overlay[PATH_MAX];         /* private upper/work dir, "" without layers */
 	char rootfs[PATH_MAX];
+	bool no_seccomp;                /* run --no-seccomp: exec goes without too */
 };
 
 int cfs_runrec_format(const struct cfs_run_rec *r, char **out, cfs_error_t *err);
@@ -87,8 +89,20 @@ void cfs_env_free(char **env);
 
 /* The last steps before exec in a container: default signal handling, an
  * empty signal mask, umask 022, every fd above 2 close-on-exec, the
- * capability sets reduced to Docker's default, no_new_privs set last. */
-int cfs_container_prepare(cfs_error_t *err);
+ * capability sets reduced to Docker's default, no_new_privs, and (unless
+ * seccomp is NULL) that seccomp filter last. */
+struct cfs_seccomp_prog;
+int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *err);
+
+/* The default seccomp profile (seccomp.c), compiled to BPF ahead of use;
+ * loading it is then one syscall. */
+struct cfs_seccomp_prog {
+	struct sock_filter *insns;
+	size_t n;
+};
+int cfs_seccomp_build(struct cfs_seccomp_prog *prog, cfs_error_t *err);
+int cfs_seccomp_load(const struct cfs_seccomp_prog *prog, cfs_error_t *err);
+void cfs_seccomp_free(struct cfs_seccomp_prog *prog);
 
 /* Executes argv with envp (PATH looked up in envp's PATH); on failure
  * reports on fd and _exits with 127 or 126. */

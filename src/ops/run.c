@@ -235,6 +235,7 @@ static int step_record(struct run_ctx *c, cfs_error_t *err)
 	r->net = exists ? CFS_RUN_NET_JOINED :
 		 o->has_ip ? CFS_RUN_NET_CREATED : CFS_RUN_NET_PRIVATE;
 	r->detached = o->detach;
+	r->no_seccomp = o->no_seccomp;
 	r->memory_limit = o->limits.memory;
 	if (o->nlayers)
 		snprintf(r->overlay, sizeof(r->overlay), CFS_OVERLAY_DIR "/%s", o->name);
@@ -406,6 +407,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		},
 	};
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	struct cfs_seccomp_prog prog = { 0 };
 	struct cfs_start_msg msg;
 	int sp[2], ws;
 	ssize_t n;
@@ -449,11 +451,17 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	*pidp = pid;
 	if (!ic.cg && cfs_cg_enter(c->cg, pid, err) < 0)
 		goto kill;
-	/* MSG_NOSIGNAL: a child that failed its setup has closed its end. */
-	if (send(sp[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {
+	/* Compiled while the child mounts its root, and sent as the go
+	 * ("g" alone without a filter). MSG_NOSIGNAL: a child that failed
+	 * its setup has closed its end. */
+	if (!o->no_seccomp && cfs_seccomp_build(&prog, err) < 0)
+		goto kill;
+	if ((prog.n ? send(sp[0], prog.insns, prog.n * sizeof(*prog.insns), MSG_NOSIGNAL) :
+		      send(sp[0], "g", 1, MSG_NOSIGNAL)) < 0 && errno != EPIPE) {
 		cfs_fail(err, errno, "starting the container");
 		goto kill;
 	}
+	cfs_seccomp_free(&prog);
 	/* Recorded while the child mounts its root. */
 	c->rec.pid = pid;
 	c->rec.start = cfs_proc_start(pid);
@@ -475,6 +483,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		;
 	return -1;
 kill:
+	cfs_seccomp_free(&prog);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
@@ -632,7 +641,7 @@ int cfs_run(const struct cfs_run_opts *o, struct cfs_run_result *res,
 	memset(res, 0, sizeof(*res));
 	res->status = 1;
 	res->memory_limit = o->limits.memory;
-	if (cfs_run_check(o, err) < 0)
+	if (cfs_run_check(o, err) < 0 || cfs_exe_seal(err) < 0)
 		return cfs_error_wrap(err, "run %s", o->name);
 	r = o->detach ? run_detached(o, res, err) : run_core(o, res, NULL, err);
 	return r < 0 ? cfs_error_wrap(err, "run %s", o->name) : 0;

@@ -32,9 +32,10 @@ int cfs_runrec_format(const struct cfs_run_rec *r, char **out, cfs_error_t *err)
 		return cfs_fail(err, errno, "formatting the run record of %s", r->name);
 	fprintf(f, "name=%s\npid=%d\nstart=%llu\nmonitor=%d\nmonitor_start=%llu\n"
 		"network=%s\ndetached=%d\nmemory_limit=%" PRId64 "\noverlay=%s\n"
-		"rootfs=%s\n",
+		"rootfs=%s\nseccomp=%d\n",
 		r->name, (int)r->pid, r->start, (int)r->monitor, r->monitor_start,
-		net_name(r->net), r->detached, r->memory_limit, r->overlay, r->rootfs);
+		net_name(r->net), r->detached, r->memory_limit, r->overlay, r->rootfs,
+		!r->no_seccomp);
 	if (fclose(f) != 0) {
 		free(buf);
 		return cfs_fail(err, ENOMEM, "formatting the run record of %s", r->name);
@@ -78,7 +79,7 @@ int cfs_runrec_parse(const char *text, struct cfs_run_rec *r, cfs_error_t *err)
 		const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', (size_t)(nl - p));
 		char key[32], val[PATH_MAX];
 		size_t kl, vl;
-		long long x;
+		long long x = 0;
 		int bad = 0;
 
 		if (nl == p) {
@@ -125,6 +126,9 @@ int cfs_runrec_parse(const char *text, struct cfs_run_rec *r, cfs_error_t *err)
 			strcpy(r->overlay, val);
 		} else if (!strcmp(key, "rootfs")) {
 			strcpy(r->rootfs, val);
+		} else if (!strcmp(key, "seccomp")) {
+			bad = num(val, 0, 1, &x);
+			r->no_seccomp = x == 0;
 		}
 		/* Unknown keys are skipped: a newer cfsnet may add some. */
 		if (bad)

@@ -2,12 +2,7 @@
  * any bytes must give either a lab that passes its own invariants or an
  * error naming the file, never a crash, leak or out-of-bounds access.
  *
- *   clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *       $(pkg-config --cflags libnl-3.0) tests/fuzz/fuzz_lab.c \
- *       src/ops/labfile.c build/libcfsnet.a \
- *       $(pkg-config --libs libmnl libnl-route-3.0 libnl-3.0 libip4tc xtables) -lm \
- *       -o build/fuzz_lab      (after make: it links the rest of libcfsnet.a)
- *   build/fuzz_lab tests/fuzz/lab
+ * Built and run by `make fuzz` (seeds: tests/fuzz/corpus/lab).
  */
 #include <stdint.h>
 #include <stdlib.h>
