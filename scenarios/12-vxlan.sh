@@ -45,7 +45,7 @@ for h in hostA hostB; do
 		sleep 0.05
 	done
 done
-on() { local h=$1; shift; nsenter --mount="/proc/${HOST_PID[$h]}/ns/mnt" --net="/run/netns/$h" -- "$@"; }
+on() { local h=$1; shift; nsenter --target="${HOST_PID[$h]}" --mount --root --wd --net="/run/netns/$h" -- "$@"; }
 cfs_on() { local h=$1; shift; on "$h" "$CFSNET" "$@"; }
 info "hostA: ulA 192.0.2.1/24, hostB: ulB 192.0.2.2/24, each with its own /run"
 

@@ -45,7 +45,13 @@ test_harden_no_seccomp_turns_the_filter_off() {
 	assert_match "$OUT" $'Seccomp:\t0' "seccomp mode with --no-seccomp"
 	# Without the filter, what capabilities do not forbid works again.
 	assert_eq ok "$(hd_field keyctl "$OUT")" "keyctl with --no-seccomp"
-	assert_eq ok "$(hd_field unshare-user "$OUT")" "unshare(CLONE_NEWUSER) with --no-seccomp"
+	# (The kernel refuses user namespaces to a chrooted caller: when the
+	# tests themselves run in a chroot, so does every container.)
+	if unshare --user true 2>/dev/null; then
+		assert_eq ok "$(hd_field unshare-user "$OUT")" "unshare(CLONE_NEWUSER) with --no-seccomp"
+	else
+		log "this world cannot make user namespaces itself (a chroot?): not checked"
+	fi
 	assert_ne EPERM "$(hd_field io_uring "$OUT")" "io_uring_setup with --no-seccomp"
 	local k32
 	k32=$(hd_field keyctl32 "$OUT")

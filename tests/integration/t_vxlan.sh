@@ -35,7 +35,9 @@ on() {
 	local h=$1 pidvar
 	shift
 	pidvar="HOST_PID_$h"
-	nsenter --mount="/proc/${!pidvar}/ns/mnt" --net="/run/netns/$h" -- "$@"
+	# -r -w: the root and working directory of the process holding the
+	# mount namespace (ours: the tests may run in a chroot).
+	nsenter --target="${!pidvar}" --mount --root --wd --net="/run/netns/$h" -- "$@"
 }
 
 # cfs_on HOST ARGS...: cfsnet ARGS on HOST, logged like cfs.
