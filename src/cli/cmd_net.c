@@ -238,7 +238,9 @@ int cmd_up(int argc, char **argv)
 		print_ip6_suffix(&ct);
 		putchar('\n');
 	}
-	if (created)
+	/* Only when this up wrote rules (a new network, a published port):
+	 * the probe reads every table, which a plain attach need not pay. */
+	if (created && cfs_fw_commits() > 0)
 		cli_fw_backend_note();
 	return 0;
 }

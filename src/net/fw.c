@@ -62,6 +62,16 @@ unsigned cfs_fw_commit_count(enum cfs_fw_table t)
 	return commits[tables[t].base];
 }
 
+unsigned cfs_fw_commits(void)
+{
+	unsigned n = 0;
+
+	for (int t = 0; t < CFS_FW_NTABLES; t++)
+		if (tables[t].base == (enum cfs_fw_table)t)
+			n += commits[t];
+	return n;
+}
+
 /* ---- building entries ------------------------------------------------ */
 
 /* An entry under construction in a caller's buffer: matches are appended

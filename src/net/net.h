@@ -299,6 +299,9 @@ struct cfs_fw_net {
  * FORWARD at their top. With n == 0 the jumps and chains are removed.
  * Each table is committed once, and only if it changed. */
 int cfs_fw_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err);
+/* How many legacy tables this process has committed so far (0: cfsnet's
+ * rules were already as wanted, nothing was written). */
+unsigned cfs_fw_commits(void);
 /* Reads the tables like cfs_fw_sync and tells whether it would change
  * anything (a rule missing, one too many, a jump gone); commits nothing. */
 int cfs_fw_diff(const struct cfs_fw_net *nets, size_t n, bool *differs,

@@ -77,10 +77,14 @@ test_fw_warns_on_a_host_whose_firewall_is_nftables_only() {
 	ping_ok fwa "$WORLD_ADDR"
 	assert_exit 0 cfs check fwa
 	assert_stderr_matches "^cfsnet: warning: this host's firewall is nftables"
+	# A further container on that network writes no rule, and does not
+	# pay for the probe (it reads every table) nor repeat the warning.
+	assert_exit 0 cfs up fwb --ip 10.0.0.3/24
+	assert_eq "" "$ERR" "stderr of an up that wrote no rule"
 	# With legacy rules of its own, the host is not nftables-only.
 	iptables-legacy -A INPUT -i lo -j ACCEPT
-	assert_exit 0 cfs up fwb --ip 10.0.0.3/24
-	assert_eq "" "$ERR" "stderr of up on a host with legacy rules"
+	assert_exit 0 cfs check fwa
+	assert_eq "" "$ERR" "stderr of check on a host with legacy rules"
 	cfs down fwa
 	cfs down fwb
 	iptables-nft -F FORWARD
