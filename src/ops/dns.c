@@ -2,8 +2,15 @@
  * (which `ip netns exec` and `cfsnet exec` bind over /etc). resolv.conf
  * carries the host's upstream servers, never a loopback stub; hosts names
  * every member of the container's network, so members resolve each other
- * by name, and is rewritten for all of them when one comes or goes. A
- * container on several networks (`connect`) names the members of each. */
+ * by name, and changes for all of them when one comes or goes.
+ *
+ * The hosts of the members of one network are one file: each member's
+ * /etc/netns/NAME/hosts is a hard link to /etc/netns/.hosts-NETWORK,
+ * rewritten in place once per change (a container started by `run` has it
+ * bound over its /etc/hosts, and a bind follows the inode). So an up or a
+ * down writes one file, not one per member, whatever the network's size.
+ * A container on several networks (`connect`) has a file of its own that
+ * names the members of each. */
 #define _GNU_SOURCE
 #include "ops-internal.h"
 
@@ -39,6 +46,24 @@ static int ct_dir(const char *name, char *buf, size_t len, cfs_error_t *err)
 	if ((size_t)snprintf(buf, len, ETC_NETNS "/%s", name) >= len)
 		return cfs_fail(err, ENAMETOOLONG, ETC_NETNS "/%s", name);
 	return 0;
+}
+
+/* The hosts file the members of network netname share. */
+static int shared_path(const char *netname, char *buf, size_t len,
+		       cfs_error_t *err)
+{
+	if ((size_t)snprintf(buf, len, ETC_NETNS "/.hosts-%s", netname) >= len)
+		return cfs_fail(err, ENAMETOOLONG, ETC_NETNS "/.hosts-%s", netname);
+	return 0;
+}
+
+/* /etc/netns itself goes when cfsnet made it and it is empty. */
+static void prune_etc_netns(void)
+{
+	struct stat st;
+
+	if (stat(MADE_MARK, &st) == 0 && rmdir(ETC_NETNS) == 0)
+		unlink(MADE_MARK);
 }
 
 static const char hosts_head[] =
@@ -96,18 +121,11 @@ static int hosts_text(struct cfs_state *st, const struct cfs_network *net,
 
 /* Written in place, not renamed over: a container started by `run` has
  * the file bound over its /etc/hosts, and a bind follows the inode. */
-static int write_in(const char *name, const char *file, const char *text,
-		    cfs_error_t *err)
+static int write_path(const char *path, const char *text, cfs_error_t *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32];
 	size_t len = strlen(text);
 	int fd;
 
-	if (ct_dir(name, dir, sizeof(dir), err) < 0)
-		return -1;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return cfs_fail(err, errno, "creating %s", dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return cfs_fail(err, errno, "writing %s", path);
@@ -122,25 +140,79 @@ static int write_in(const char *name, const char *file, const char *text,
 	return 0;
 }
 
-/* Rewrites hosts for member name of network net. Its other networks are
- * read from the state (net is the caller's copy, maybe newer). */
-static int sync_member(struct cfs_state *st, const struct cfs_network *net,
-		       const char *name, const char *skip, const char *common,
+/* dir/NAME made, path its file. */
+static int member_path(const char *name, const char *file, char *path,
+		       size_t len, cfs_error_t *err)
+{
+	char dir[PATH_MAX];
+
+	if (ct_dir(name, dir, sizeof(dir), err) < 0)
+		return -1;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return cfs_fail(err, errno, "creating %s", dir);
+	if ((size_t)snprintf(path, len, "%s/%s", dir, file) >= len)
+		return cfs_fail(err, ENAMETOOLONG, "%s/%s", dir, file);
+	return 0;
+}
+
+static int write_in(const char *name, const char *file, const char *text,
+		    cfs_error_t *err)
+{
+	char path[PATH_MAX + 32];
+
+	if (member_path(name, file, path, sizeof(path), err) < 0)
+		return -1;
+	return write_path(path, text, err);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* name's hosts becomes a link to the shared file (sh, whose stat is sst). */
+static int link_shared(const char *name, const char *sh, const struct stat *sst,
 		       cfs_error_t *err)
 {
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (member_path(name, "hosts", path, sizeof(path), err) < 0)
+		return -1;
+	if (lstat(path, &st) == 0) {
+		if (same_file(&st, sst))
+			return 0;
+		if (unlink(path) < 0)
+			return cfs_fail(err, errno, "replacing %s", path);
+	}
+	if (link(sh, path) < 0)
+		return cfs_fail(err, errno, "linking %s to %s", path, sh);
+	return 0;
+}
+
+/* Brings member name of network net up to date: a link to the shared file
+ * sh (stat sst) when net is its only network, else a file of its own. Its
+ * other networks are read from the state (net is the caller's copy, maybe
+ * newer). */
+static int sync_member(struct cfs_state *st, const struct cfs_network *net,
+		       const char *name, const char *skip, const char *sh,
+		       const struct stat *sst, cfs_error_t *err)
+{
 	cleanup_free char *hosts = NULL;
+	char path[PATH_MAX + 32];
 	struct cfs_container ct;
 	const struct cfs_network *first = net;
 	struct cfs_network own;
+	struct stat lst;
 	cfs_error_t e2 = { 0 };
 	bool loaded = false;
 	int r;
 
 	if (cfs_container_load(st, name, &ct, &e2) < 0)
 		return 0; /* no state (yet, or any more): nothing to name */
-	/* The usual case: on this network only, whose text is made once. */
+	/* The usual case: on this network only. */
 	if (!ct.nattach && !strcmp(ct.network, net->name))
-		return write_in(name, "hosts", common, err);
+		return link_shared(name, sh, sst, err);
 	/* The member's first network leads its hosts. */
 	if (strcmp(ct.network, net->name) &&
 	    cfs_network_load(st, ct.network, &own, &e2) == 0) {
@@ -148,8 +220,13 @@ static int sync_member(struct cfs_state *st, const struct cfs_network *net,
 		loaded = true;
 	}
 	r = hosts_text(st, first, &ct, skip, &hosts, err);
+	/* A file of its own: never write through a link to a shared one. */
 	if (r == 0)
-		r = write_in(name, "hosts", hosts, err);
+		r = member_path(name, "hosts", path, sizeof(path), err);
+	if (r == 0 && lstat(path, &lst) == 0 && lst.st_nlink > 1 && unlink(path) < 0)
+		r = cfs_fail(err, errno, "replacing %s", path);
+	if (r == 0)
+		r = write_path(path, hosts, err);
 	if (loaded)
 		cfs_network_free(&own);
 	return r;
@@ -158,21 +235,45 @@ static int sync_member(struct cfs_state *st, const struct cfs_network *net,
 int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
 		     const char *skip, cfs_error_t *err)
 {
+	cleanup_free char *common = NULL;
+	char sh[PATH_MAX], path[PATH_MAX + 32];
 	struct cfs_network net;
+	struct stat sst, st2;
 	cfs_error_t e2 = { 0 };
+	bool loaded;
 	int r = 0;
 
-	if (cfs_network_load(st, netname, &net, &e2) < 0)
-		return 0; /* gone with its last member */
-	cleanup_free char *common = NULL;
-
-	if (net.nleases && (ensure_etc_netns(err) < 0 ||
-			    hosts_text(st, &net, NULL, skip, &common, err) < 0))
+	if (shared_path(netname, sh, sizeof(sh), err) < 0)
+		return -1;
+	loaded = cfs_network_load(st, netname, &net, &e2) == 0;
+	if (!loaded || !net.nleases) {
+		/* Gone with its last member, or without members: nobody
+		 * shares its file any more. */
+		if (loaded)
+			cfs_network_free(&net);
+		if (unlink(sh) < 0 && errno != ENOENT)
+			return cfs_fail(err, errno, "removing %s", sh);
+		prune_etc_netns();
+		return 0;
+	}
+	if (ensure_etc_netns(err) < 0 ||
+	    hosts_text(st, &net, NULL, skip, &common, err) < 0 ||
+	    write_path(sh, common, err) < 0)
 		r = -1;
-	for (size_t i = 0; i < net.nleases && r == 0; i++)
-		if (!skip || strcmp(net.leases[i].name, skip))
-			r = sync_member(st, &net, net.leases[i].name, skip, common,
-					err);
+	if (r == 0 && stat(sh, &sst) < 0)
+		r = cfs_fail(err, errno, "reading %s", sh);
+	for (size_t i = 0; i < net.nleases && r == 0; i++) {
+		const char *name = net.leases[i].name;
+
+		if (skip && !strcmp(name, skip))
+			continue;
+		/* Linked already: the write above was its update. */
+		if (snprintf(path, sizeof(path), ETC_NETNS "/%s/hosts", name) <
+			    (int)sizeof(path) &&
+		    lstat(path, &st2) == 0 && same_file(&st2, &sst))
+			continue;
+		r = sync_member(st, &net, name, skip, sh, &sst, err);
+	}
 	cfs_network_free(&net);
 	return r;
 }
@@ -193,7 +294,6 @@ int cfs_dns_remove(const char *name, cfs_error_t *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	static const char *const files[] = { "resolv.conf", "hosts" };
-	struct stat st;
 
 	if (ct_dir(name, dir, sizeof(dir), err) < 0)
 		return -1;
@@ -205,8 +305,6 @@ int cfs_dns_remove(const char *name, cfs_error_t *err)
 	/* Files someone else put there keep the directory. */
 	if (rmdir(dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return cfs_fail(err, errno, "removing %s", dir);
-	/* /etc/netns itself goes when cfsnet made it and it is empty. */
-	if (stat(MADE_MARK, &st) == 0 && rmdir(ETC_NETNS) == 0)
-		unlink(MADE_MARK);
+	prune_etc_netns();
 	return 0;
 }

@@ -41,6 +41,35 @@ test_dns_hosts_follow_up_and_down() {
 	[[ ! -e /etc/netns/dnsa ]] || fail "/etc/netns/dnsa left after down"
 }
 
+# One network's members share one hosts file (hard links to
+# /etc/netns/.hosts-NETWORK, rewritten in place): an up or a down writes one
+# file, whatever the network's size. A member on two networks has its own.
+test_dns_members_of_one_network_share_one_hosts_file() {
+	local ino
+	ino() { stat -c %i "$1"; }
+	cfs up dnsa >/dev/null
+	cfs up dnsb >/dev/null
+	[[ -f /etc/netns/.hosts-default ]] || fail "no shared hosts file of network default"
+	assert_eq "$(ino /etc/netns/.hosts-default)" "$(ino /etc/netns/dnsa/hosts)" "dnsa's hosts is the shared file"
+	assert_eq "$(ino /etc/netns/.hosts-default)" "$(ino /etc/netns/dnsb/hosts)" "dnsb's hosts is the shared file"
+	cfs net create dnsother --subnet 10.9.0.0/24 >/dev/null
+	cfs up dnsc --net dnsother >/dev/null
+	cfs connect dnsb dnsother >/dev/null
+	assert_ne "$(ino /etc/netns/.hosts-default)" "$(ino /etc/netns/dnsb/hosts)" "a connected member's own hosts"
+	assert_contains "$(cat /etc/netns/dnsb/hosts)" $'\tdnsc' "dnsb names dnsc of its second network"
+	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" dnsc "dnsa does not name dnsc"
+	assert_contains "$(cat /etc/netns/dnsa/hosts)" $'\tdnsb' "dnsa still names dnsb"
+	cfs disconnect dnsb dnsother
+	assert_eq "$(ino /etc/netns/.hosts-default)" "$(ino /etc/netns/dnsb/hosts)" "dnsb shares again after disconnect"
+	assert_not_contains "$(cat /etc/netns/dnsb/hosts)" dnsc "dnsb no longer names dnsc"
+	cfs down dnsa
+	cfs down dnsb
+	[[ ! -e /etc/netns/.hosts-default ]] || fail "the shared hosts file outlives the network"
+	cfs down dnsc
+	cfs net rm dnsother
+	[[ -z $(ls -A /etc/netns) ]] || fail "left in /etc/netns: $(ls -A /etc/netns)"
+}
+
 test_dns_resolv_conf_never_a_loopback_stub() {
 	local f=$CFS_IT_TMP/resolv.conf
 	# Stand in for a host on systemd-resolved (this mount namespace is
