@@ -187,6 +187,11 @@ static int run_cleanup(const char *name, struct cfs_cgroup *cg,
 	if (cg) {
 		if (st && cfs_cg_stats(cg, st, &e2) == 0 && have_stats)
 			*have_stats = true;
+		/* PID 1 is gone, so whatever is still in the group is a
+		 * straggler of the container (its pid namespace is being torn
+		 * down, or the run that started it was killed half-way): it
+		 * goes with the group, never keeps it. */
+		cfs_cg_kill(cg, SIGKILL, &e2);
 		if (cfs_cg_destroy(cg, &e2) < 0 && !ret)
 			ret = (*err = e2, -1);
 	}

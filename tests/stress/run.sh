@@ -99,10 +99,12 @@ declare -A kinds=()
 # Waits until container NAME's processes are gone (a killed run's PID 1
 # dies by its parent-death signal), at most 3 s.
 wait_procs_gone() {
-	local i f busy
+	local i f busy g=$1
+	# Inside a sandbox the group is NAME@ID, ID the sandbox's.
+	[[ -e /run/.cfsnet-sandbox/id ]] && g=$1@$(cat /run/.cfsnet-sandbox/id)
 	for ((i = 0; i < 150; i++)); do
 		busy=0
-		for f in /sys/fs/cgroup/*/cfsnet/"$1"/cgroup.procs /sys/fs/cgroup/cfsnet/"$1"/cgroup.procs; do
+		for f in /sys/fs/cgroup/*/cfsnet/"$g"/cgroup.procs /sys/fs/cgroup/cfsnet/"$g"/cgroup.procs; do
 			# (cgroup files have no size: read them)
 			[[ -e $f && -n $(<"$f") ]] && busy=1
 		done
