@@ -27,7 +27,12 @@ int cmd_sandbox(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage_error("%s: missing %s", "sandbox", "CMD");
-	if (cfs_sandbox(wan, argv + i, &status, &err) < 0)
-		return cli_report(&err);
+	/* A cleanup that failed after CMD ran is reported, and CMD's own
+	 * failure still decides the status. */
+	if (cfs_sandbox(wan, argv + i, &status, &err) < 0) {
+		int r = cli_report(&err);
+
+		return status ? status : r;
+	}
 	return status;
 }

@@ -145,7 +145,8 @@ int cfs_list(struct cfs_view **out, size_t *n, cfs_error_t *err);
 int cfs_show(const char *name, struct cfs_view *out, cfs_error_t *err);
 
 /* Runs argv in a private world (see sandbox.c); *status is argv's exit
- * status. Returns -1 only when the world could not be made. */
+ * status (1 when it never ran). Returns -1 when the world could not be
+ * made, or when its containers' cgroups could not be removed after it. */
 int cfs_sandbox(bool wan, char *const argv[], int *status, cfs_error_t *err);
 
 /* ---- containers with a process: run, stop, stats ------------------------ */
