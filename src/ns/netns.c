@@ -33,7 +33,10 @@ static int netns_dir_prepare(cfs_error_t *err)
 {
 	if (cfs_mkdir(CFS_NETNS_DIR, 0755, err) < 0)
 		return -1;
-	if (mount("", CFS_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+	/* Not MS_REC: that walks every namespace already bound under it (one
+	 * mount per container, so a cost growing with their number), and
+	 * needlessly: a mount made under a shared mount is shared from birth. */
+	if (mount("", CFS_NETNS_DIR, "none", MS_SHARED, NULL) == 0)
 		return 0;
 	if (errno != EINVAL)
 		return cfs_fail(err, errno, "making %s shared", CFS_NETNS_DIR);

@@ -132,15 +132,15 @@ static int connect_locked(struct conn_ctx *c, const char *name,
 	/* Names: the network's members and the container name each other. */
 	if (cfs_container_save(&c->st, &c->ct, err) < 0 ||
 	    cfs_fault("state", err) < 0 ||
-	    cfs_dns_sync_net(&c->st, netname, NULL, err) < 0 ||
-	    cfs_dns_sync_net(&c->st, c->ct.network, NULL, err) < 0) {
+	    cfs_dns_sync_net(&c->st, netname, NULL, NULL, err) < 0 ||
+	    cfs_dns_sync_net(&c->st, c->ct.network, NULL, NULL, err) < 0) {
 		cfs_error_t e = { 0 };
 
 		c->ct.nattach--;
 		cfs_container_save(&c->st, &c->ct, &e);
 		cfs_network_save(&c->st, c->n.old, &e);
-		cfs_dns_sync_net(&c->st, netname, NULL, &e);
-		cfs_dns_sync_net(&c->st, c->ct.network, NULL, &e);
+		cfs_dns_sync_net(&c->st, netname, NULL, NULL, &e);
+		cfs_dns_sync_net(&c->st, c->ct.network, NULL, NULL, &e);
 		return -1;
 	}
 	return 0;
@@ -214,8 +214,8 @@ static int disconnect_locked(struct cfs_state *st, const char *name,
 	if (cfs_container_save(st, &ct, err) < 0 ||
 	    cfs_net_leave(st, netname, name, err) < 0)
 		return -1;
-	return cfs_dns_sync_net(st, netname, NULL, err) < 0 ||
-	       cfs_dns_sync_net(st, ct.network, NULL, err) < 0 ? -1 : 0;
+	return cfs_dns_sync_net(st, netname, NULL, NULL, err) < 0 ||
+	       cfs_dns_sync_net(st, ct.network, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
 int cfs_disconnect(const char *name, const char *netname, cfs_error_t *err)

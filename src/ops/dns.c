@@ -233,7 +233,7 @@ static int sync_member(struct cfs_state *st, const struct cfs_network *net,
 }
 
 int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
-		     const char *skip, cfs_error_t *err)
+		     const char *skip, const char *changed, cfs_error_t *err)
 {
 	cleanup_free char *common = NULL;
 	char sh[PATH_MAX], path[PATH_MAX + 32];
@@ -262,6 +262,31 @@ int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
 		r = -1;
 	if (r == 0 && stat(sh, &sst) < 0)
 		r = cfs_fail(err, errno, "reading %s", sh);
+	/* Members linked to the shared file were updated by the write above.
+	 * Its link count says how many are: when only `changed` (or nobody)
+	 * is left to do, the walk over every member's file is skipped. That
+	 * walk, one path lookup per member, was the part of `up` that grew
+	 * with the network's size. */
+	if (r == 0) {
+		size_t members = net.nleases, linked = sst.st_nlink - 1;
+
+		for (size_t i = 0; skip && i < net.nleases; i++)
+			if (!strcmp(net.leases[i].name, skip))
+				members--;
+		if (linked >= members) {
+			cfs_network_free(&net);
+			return 0;
+		}
+		/* One left to do, and it is `changed` (not linked yet). */
+		if (changed && linked + 1 == members &&
+		    snprintf(path, sizeof(path), ETC_NETNS "/%s/hosts", changed) <
+			    (int)sizeof(path) &&
+		    !(lstat(path, &st2) == 0 && same_file(&st2, &sst))) {
+			r = sync_member(st, &net, changed, skip, sh, &sst, err);
+			cfs_network_free(&net);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < net.nleases && r == 0; i++) {
 		const char *name = net.leases[i].name;
 
@@ -285,7 +310,7 @@ int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
 
 	if (ensure_etc_netns(err) < 0 || cfs_resolv_conf(&resolv, err) < 0 ||
 	    write_in(ct->name, "resolv.conf", resolv, err) < 0 ||
-	    cfs_dns_sync_net(st, ct->network, NULL, err) < 0)
+	    cfs_dns_sync_net(st, ct->network, NULL, ct->name, err) < 0)
 		return cfs_error_wrap(err, "writing %s/%s", ETC_NETNS, ct->name);
 	return 0;
 }

@@ -48,9 +48,9 @@ static int down_locked(struct cfs_state *st, const char *name, cfs_error_t *err)
 		return -1;
 	/* The members left no longer name it. */
 	for (size_t i = 0; i < ct.nattach; i++)
-		if (cfs_dns_sync_net(st, ct.attach[i].network, NULL, err) < 0)
+		if (cfs_dns_sync_net(st, ct.attach[i].network, NULL, NULL, err) < 0)
 			return -1;
-	if (cfs_dns_sync_net(st, ct.network, NULL, err) < 0)
+	if (cfs_dns_sync_net(st, ct.network, NULL, NULL, err) < 0)
 		return -1;
 	/* Its ports' rules go with it; when it was its network's last member,
 	 * the network's removal above took them already. */

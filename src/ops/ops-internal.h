@@ -80,9 +80,11 @@ int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
 		cfs_error_t *err);
 /* Rewrites the hosts file of every member of network netname (except
  * skip, which also goes unnamed; may be NULL): the members of each of its
- * networks. A network that does not exist is nothing to do. */
+ * networks. A network that does not exist is nothing to do. changed (may
+ * be NULL) names the one member whose membership just changed: when it is
+ * the only one not sharing the network's file, only it is visited. */
 int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
-		     const char *skip, cfs_error_t *err);
+		     const char *skip, const char *changed, cfs_error_t *err);
 /* Removes /etc/netns/NAME (and /etc/netns when cfsnet made it and it is
  * empty now). */
 int cfs_dns_remove(const char *name, cfs_error_t *err);

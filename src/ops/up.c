@@ -403,7 +403,7 @@ static void undo_dns(void *arg)
 	cfs_error_t e = { 0 };
 
 	cfs_dns_remove(c->ct.name, &e);
-	cfs_dns_sync_net(&c->st, c->ct.network, c->ct.name, &e);
+	cfs_dns_sync_net(&c->st, c->ct.network, c->ct.name, NULL, &e);
 }
 
 static int step_dns(struct up_ctx *c, cfs_error_t *err)
