@@ -23,8 +23,13 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc libip6tc xtables libseccomp
+LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc libip6tc xtables
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libarchive)
+# libseccomp is the build's only: src/gen/seccomp-gen.c compiles the seccomp
+# profile to BPF into $(BUILD)/gen/seccomp_bpf.h (native builds only: the
+# filter is for the build machine's architecture).
+SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp)
+SECCOMP_LIBS   := $(shell $(PKG_CONFIG) --libs libseccomp)
 # libarchive is loaded at run time by src/rootfs/image.c (dlopen), so its
 # heavy dependencies do not slow every command; the unit tests link it.
 ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
@@ -35,7 +40,7 @@ ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
 LIBNL_DIR := $(shell $(PKG_CONFIG) --variable=libdir libnl-3.0)
 LIBNL_STATIC ?= $(if $(wildcard $(LIBNL_DIR)/libnl-3.a $(LIBNL_DIR)/libnl-route-3.a),1,0)
 ifeq ($(LIBNL_STATIC),1)
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libip4tc libip6tc xtables libseccomp) \
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libip4tc libip6tc xtables) \
 	     -Wl,-Bstatic -lnl-route-3 -lnl-3 -Wl,-Bdynamic -lpthread -lm
 else
 PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lm
@@ -46,7 +51,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(EXTRA_CFLAGS) -Isrc $(PC_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) $(EXTRA_CFLAGS) -Isrc -I$(BUILD)/gen $(PC_CFLAGS) -MMD -MP
 LDFLAGS ?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(EXTRA_LDFLAGS)
 
@@ -77,6 +82,16 @@ $(BUILD)/cfsnet: $(CLI_OBJ) $(BUILD)/libcfsnet.a
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The build's own tool, plain (no sanitizer, no fuzzer instrumentation).
+$(BUILD)/gen/seccomp-gen: src/gen/seccomp-gen.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) $(SECCOMP_CFLAGS) -o $@ $< $(SECCOMP_LIBS)
+
+$(BUILD)/gen/seccomp_bpf.h: $(BUILD)/gen/seccomp-gen
+	$< $@.tmp && mv $@.tmp $@
+
+$(BUILD)/src/ops/seccomp.o: $(BUILD)/gen/seccomp_bpf.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcfsnet.a
 	@mkdir -p $(dir $@)
