@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -565,16 +566,53 @@ int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err)
 
 int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err)
 {
-	if (cg->ops->version != CFS_CG_V1)
-		return cfs_fail(err, EOPNOTSUPP, "joining cgroup %s: not on cgroup v2",
-				cg->name);
+	int fds[CFS_CG_NCTRL];
+	size_t n;
+	int r;
+
 	/* "0" in "tasks" moves the writing thread alone: the kernel needs no
 	 * global threadgroup lock for that, whose write side (taken for
 	 * "cgroup.procs" or another task's id) waits for an RCU grace
 	 * period. */
-	for (size_t i = 0; i < cg->ndirs; i++)
-		if (cfs_cg_write(cg->dirs[i].path, "tasks", "0", err) < 0)
-			return cfs_error_wrap(err, "joining cgroup %s", cg->name);
+	if (cfs_cg_open_tasks(cg, fds, CFS_ARRAY_SIZE(fds), &n, err) < 0)
+		return -1;
+	r = cfs_cg_enter_fds(fds, n, err);
+	while (n)
+		close(fds[--n]);
+	return r < 0 ? cfs_error_wrap(err, "joining cgroup %s", cg->name) : 0;
+}
+
+int cfs_cg_open_tasks(struct cfs_cgroup *cg, int *fds, size_t max, size_t *n,
+		      cfs_error_t *err)
+{
+	*n = 0;
+	if (cg->ops->version != CFS_CG_V1)
+		return cfs_fail(err, EOPNOTSUPP, "joining cgroup %s: not on cgroup v2",
+				cg->name);
+	if (cg->ndirs > max)
+		return cfs_fail(err, E2BIG, "joining cgroup %s: %zu hierarchies",
+				cg->name, cg->ndirs);
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		cleanup_free char *path = cfs_cg_join(cg->dirs[i].path, "tasks");
+		int fd = path ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+
+		if (fd < 0) {
+			int e = path ? errno : ENOMEM;
+
+			while (*n)
+				close(fds[--*n]);
+			return cfs_fail(err, e, "opening %s/tasks", cg->dirs[i].path);
+		}
+		fds[(*n)++] = fd;
+	}
+	return 0;
+}
+
+int cfs_cg_enter_fds(const int *fds, size_t n, cfs_error_t *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return cfs_fail(err, errno ? errno : EIO, "joining the container's cgroup");
 	return 0;
 }
 

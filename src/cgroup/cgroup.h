@@ -85,6 +85,13 @@ int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
  * ms). Paths are resolved at the call: call it before leaving the host's
  * mount namespace view. */
 int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err);
+/* The same, split in two for a child that is past its pivot_root: the
+ * group's "tasks" files (v1 only; EOPNOTSUPP on v2), opened O_WRONLY |
+ * O_CLOEXEC into fds[0..*n) (at most max), for the child to write "0" into
+ * (cfs_cg_enter_fds). On failure none stays open. */
+int cfs_cg_open_tasks(struct cfs_cgroup *cg, int *fds, size_t max, size_t *n,
+		      cfs_error_t *err);
+int cfs_cg_enter_fds(const int *fds, size_t n, cfs_error_t *err);
 int cfs_cg_stats(struct cfs_cgroup *cg, struct cfs_cg_stats *st,
 		 cfs_error_t *err);
 /* Sends sig to every process in the group (every hierarchy on v1). */

@@ -313,21 +313,42 @@ static void set_title(void)
 }
 
 /* The parent's go: the compiled seccomp filter for the command, or one
- * byte when it runs without. */
-static int recv_go(int sock, struct cfs_seccomp_prog *prog)
+ * byte when it runs without; with it, on cgroup v1, the group's "tasks"
+ * files, into fds[0..*nfds). */
+static int recv_go(int sock, struct cfs_seccomp_prog *prog, int *fds, size_t *nfds)
 {
 	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter);
 	struct sock_filter *buf = malloc(cap);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * CFS_GO_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
 	ssize_t n;
 
+	*nfds = 0;
 	if (!buf)
 		return -1;
 	do
-		n = recv(sock, buf, cap, 0);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n == 1 || n <= 0 || n % (ssize_t)sizeof(*buf)) {
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (*nfds + k > CFS_GO_MAX_FDS)
+			k = CFS_GO_MAX_FDS - *nfds;
+		memcpy(fds + *nfds, CMSG_DATA(cm), k * sizeof(int));
+		*nfds += k;
+	}
+	if (n == 1 || n <= 0 || n % (ssize_t)sizeof(*buf) || (mh.msg_flags & MSG_CTRUNC)) {
 		free(buf);
-		return n == 1 ? 0 : -1;
+		return n == 1 && !(mh.msg_flags & MSG_CTRUNC) ? 0 : -1;
 	}
 	prog->insns = buf;
 	prog->n = (size_t)n / sizeof(*buf);
@@ -340,7 +361,8 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	struct sigaction sa = { .sa_handler = nop_handler };
 	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
-	int keep[2];
+	int keep[2], tasks[CFS_GO_MAX_FDS];
+	size_t ntasks;
 	sigset_t set;
 	pid_t cmd;
 
@@ -355,11 +377,6 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	sigaction(SIGCHLD, &sa, NULL);
 	/* If cfsnet dies, so does the container: nobody would clean up. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* First, so the limits hold for everything after (we are one thread:
-	 * moving this thread moves the process). */
-	if (c->cg && cfs_cg_enter_self(c->cg, &err) < 0)
-		init_fail(c, &err);
-
 	if (c->nsfd >= 0) {
 		if (setns(c->nsfd, CLONE_NEWNET) < 0) {
 			cfs_fail(&err, errno, "joining network namespace %s", o->name);
@@ -380,13 +397,19 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	umask(0); /* the modes of /dev's nodes are exactly what is asked */
 	if (cfs_rootfs_enter(&c->rootfs, &err) < 0)
 		init_fail(c, &err);
-	/* Everything above ran while the parent recorded us (and, on cgroup
-	 * v2, moved us into the cgroup: a migration by pid costs the kernel a
-	 * whole RCU grace period, far more than the mounts) and compiled the
-	 * seccomp filter. Now the go: we are in it. EOF: the parent gave up,
-	 * or died before PDEATHSIG was set. */
-	if (recv_go(c->sock, &seccomp) < 0)
+	/* Everything above ran while the parent made the cgroup (on v2 also
+	 * moving us into it: a migration by pid costs the kernel a whole RCU
+	 * grace period, far more than the mounts) and recorded us. Now the
+	 * go; on v1 we join the group ourselves, through the files it sent
+	 * (we are one thread: moving this thread moves the process), before
+	 * anything of the container's runs. EOF: the parent gave up, or died
+	 * before PDEATHSIG was set. */
+	if (recv_go(c->sock, &seccomp, tasks, &ntasks) < 0)
 		_exit(1);
+	if (cfs_cg_enter_fds(tasks, ntasks, &err) < 0)
+		init_fail(c, &err);
+	for (size_t i = 0; i < ntasks; i++)
+		close(tasks[i]);
 	/* Unshared only now so the namespace's root is the container's own
 	 * group, which /proc/self/cgroup then shows as "/". */
 	if (unshare(CLONE_NEWCGROUP) < 0) {

@@ -109,12 +109,13 @@ void cfs_seccomp_free(struct cfs_seccomp_prog *prog);
 __attribute__((noreturn)) void cfs_container_exec(char *const argv[], char **envp,
 						  int fd);
 
+/* The go message carries at most this many fds (a v1 group's "tasks"). */
+#define CFS_GO_MAX_FDS 8
+
 struct cfs_init_ctx {
 	const struct cfs_run_opts *o;
 	int sock;                      /* our end of the start socket */
 	int nsfd;                      /* netns to join, -1: the one clone made */
-	struct cfs_cgroup *cg;         /* joined by the child itself (cgroup v1),
-					* NULL: the parent moves it (v2) */
 	struct cfs_rootfs_spec rootfs;
 	char **envp;
 };

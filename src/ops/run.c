@@ -396,6 +396,41 @@ static void notify(int *fd, int ok, int status, pid_t pid, const cfs_error_t *er
 	*fd = -1;
 }
 
+static void close_fds(int *fds, size_t *n)
+{
+	while (*n)
+		close(fds[--*n]);
+}
+
+/* One message: the filter's instructions (or "g"), with fds attached. */
+static int send_go(int sock, const struct cfs_seccomp_prog *prog,
+		   const int *fds, size_t nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * CFS_GO_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {
+		.iov_base = prog->n ? (void *)prog->insns : (void *)"g",
+		.iov_len = prog->n ? prog->n * sizeof(*prog->insns) : 1,
+	};
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
 static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 			   cfs_error_t *err)
 {
@@ -414,7 +449,8 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	struct cfs_seccomp_prog prog = { 0 };
 	struct cfs_start_msg msg;
-	int sp[2], ws;
+	int sp[2], ws, tasks[CFS_GO_MAX_FDS];
+	size_t ntasks = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -429,10 +465,6 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		return cfs_fail(err, ENOMEM, "building the environment");
 	if (c->nsfd < 0)
 		flags |= CLONE_NEWNET;
-	/* On cgroup v1 the child moves itself in, far cheaper than our
-	 * moving it by pid (see cfs_cg_enter_self). */
-	if (cfs_cg_version(c->cg) == CFS_CG_V1)
-		ic.cg = c->cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		cfs_env_free(ic.envp);
 		return cfs_fail(err, errno, "creating the start socket");
@@ -454,18 +486,28 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	close(sp[1]);
 	cfs_env_free(ic.envp);
 	*pidp = pid;
-	if (!ic.cg && cfs_cg_enter(c->cg, pid, err) < 0)
+	/* The group is made while the child mounts its root. On cgroup v1
+	 * the child moves itself in through the "tasks" files we open for it
+	 * (far cheaper than our moving it by pid: see cfs_cg_enter_self),
+	 * sent with the go; on v2 we move it. */
+	if (step_cgroup(c, err) < 0)
 		goto kill;
-	/* Compiled while the child mounts its root, and sent as the go
-	 * ("g" alone without a filter). MSG_NOSIGNAL: a child that failed
-	 * its setup has closed its end. */
+	if (cfs_cg_version(c->cg) == CFS_CG_V1) {
+		if (cfs_cg_open_tasks(c->cg, tasks, CFS_ARRAY_SIZE(tasks), &ntasks, err) < 0)
+			goto kill;
+	} else if (cfs_cg_enter(c->cg, pid, err) < 0) {
+		goto kill;
+	}
+	/* The go: the seccomp filter ("g" alone without one) and the
+	 * "tasks" fds. MSG_NOSIGNAL: a child that failed its setup has
+	 * closed its end. */
 	if (!o->no_seccomp && cfs_seccomp_build(&prog, err) < 0)
 		goto kill;
-	if ((prog.n ? send(sp[0], prog.insns, prog.n * sizeof(*prog.insns), MSG_NOSIGNAL) :
-		      send(sp[0], "g", 1, MSG_NOSIGNAL)) < 0 && errno != EPIPE) {
+	if (send_go(sp[0], &prog, tasks, ntasks) < 0 && errno != EPIPE) {
 		cfs_fail(err, errno, "starting the container");
 		goto kill;
 	}
+	close_fds(tasks, &ntasks);
 	cfs_seccomp_free(&prog);
 	/* Recorded while the child mounts its root. */
 	c->rec.pid = pid;
@@ -488,6 +530,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 		;
 	return -1;
 kill:
+	close_fds(tasks, &ntasks);
 	cfs_seccomp_free(&prog);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
@@ -532,8 +575,7 @@ static int run_core(const struct cfs_run_opts *o, struct cfs_run_result *res,
 
 	cfs_fwd_sigset(&fwd);
 	if (resolve_paths(&c, err) < 0 || step_record(&c, err) < 0 ||
-	    step_overlay(&c, err) < 0 || step_cgroup(&c, err) < 0 ||
-	    step_network(&c, err) < 0)
+	    step_overlay(&c, err) < 0 || step_network(&c, err) < 0)
 		goto fail;
 	/* Blocked from before the clone to the end: PID 1 inherits the mask
 	 * (it takes them with sigwaitinfo), and here a ^C or a SIGTERM while
