@@ -82,6 +82,13 @@ static scmp_filter_ctx build_ctx(void)
 		fprintf(stderr, "seccomp-gen: seccomp_init failed\n");
 		return NULL;
 	}
+	/* A binary tree of the syscall numbers rather than a list: when the
+	 * filter is attached the kernel runs it for every syscall number of
+	 * every architecture (to cache which ones it always allows), and then
+	 * for each syscall the container makes; a list of ~60 compares made
+	 * the attach alone cost ~0.35 ms. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+		fprintf(stderr, "seccomp-gen: no binary tree in this libseccomp; a list then\n");
 	/* 32-bit programs run too, under the same rules (a filter kills the
 	 * syscalls of an architecture it does not name). x32 ones are killed:
 	 * each architecture roughly doubles the time libseccomp takes, and
