@@ -59,7 +59,7 @@ LIB_SRC := $(sort $(wildcard src/common/*.c src/ns/*.c src/net/*.c src/cgroup/*.
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/ops/pid1-elf.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -92,6 +92,20 @@ $(BUILD)/gen/seccomp_bpf.h: $(BUILD)/gen/seccomp-gen
 	$< $@.tmp && mv $@.tmp $@
 
 $(BUILD)/src/ops/seccomp.o: $(BUILD)/gen/seccomp_bpf.h
+
+# cfsnet-init (src/pid1/pid1.c): a freestanding static program of a few KB,
+# embedded in cfsnet as data (src/ops/pid1-elf.S). Never sanitized or
+# instrumented: it runs in containers, without libc.
+PID1_CFLAGS := -std=gnu11 -Os -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables $(WARN) -Isrc \
+	-Wl,--build-id=none -Wl,-z,noexecstack -s
+$(BUILD)/pid1/cfsnet-init: src/pid1/pid1.c src/pid1/pid1.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PID1_CFLAGS) -o $@ $<
+
+$(BUILD)/src/ops/pid1-elf.o: src/ops/pid1-elf.S $(BUILD)/pid1/cfsnet-init
+	@mkdir -p $(dir $@)
+	$(CC) -c -DPID1_ELF='"$(BUILD)/pid1/cfsnet-init"' -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcfsnet.a
 	@mkdir -p $(dir $@)

@@ -33,6 +33,7 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 	cleanup_free char *adj = NULL;
 	struct utsname u;
 	char **env;
+	int elf;
 
 	/* Until exec this is cfsnet's binary from the host, visible in the
 	 * container's pid namespace: not for its processes to open or
@@ -68,9 +69,12 @@ __attribute__((noreturn)) static void exec_child(int pidfd, int rootfd,
 	}
 	if (!no_seccomp && cfs_seccomp_build(&seccomp, &err) < 0)
 		goto fail;
-	if (cfs_container_prepare(no_seccomp ? NULL : &seccomp, &err) < 0)
+	/* The command is started by cfsnet-init, from a sealed copy: no
+	 * process of the container ever executes cfsnet's own binary. */
+	elf = cfs_pid1_open(&err);
+	if (elf < 0 || cfs_container_prepare(no_seccomp ? NULL : &seccomp, false, &err) < 0)
 		goto fail;
-	cfs_container_exec(argv, env, sock);
+	cfs_pid1_exec(elf, false, sock, argv, env, &err);
 fail:
 	cfs_start_report(sock, 1, &err);
 	_exit(1);
@@ -143,6 +147,8 @@ static int exec_in_container(const char *name, const struct cfs_run_rec *rec,
 		*err = msg.err;
 		*status = msg.status;
 		ret = -1;
+	} else if (cfs_pid1_report(&msg, n, argv[0], status, err)) {
+		ret = -1;
 	}
 out:
 	close(sp[0]);
@@ -166,8 +172,7 @@ int cfs_exec(const char *name, char *const argv[], int *status,
 		return cfs_error_wrap(err, "exec %s", name);
 	if (cfs_runrec_load(name, &rec, &e2) == 0 && rec.pid &&
 	    cfs_proc_alive(rec.pid, rec.start)) {
-		if (cfs_exe_seal(err) < 0 ||
-		    exec_in_container(name, &rec, argv, status, err) < 0)
+		if (exec_in_container(name, &rec, argv, status, err) < 0)
 			return cfs_error_wrap(err, "exec %s", name);
 		return 0;
 	}

@@ -125,7 +125,8 @@ static int drop_caps(cfs_error_t *err)
 	return 0;
 }
 
-int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *err)
+int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, bool keep_mask,
+			  cfs_error_t *err)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -135,7 +136,8 @@ int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *e
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (!keep_mask)
+		sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(022);
 	/* Close-on-exec rather than closed: the start socket must survive a
 	 * failed exec to report it; a successful one closes everything. */
@@ -212,21 +214,6 @@ void cfs_env_free(char **env)
 	free(env);
 }
 
-void cfs_container_exec(char *const argv[], char **envp, int fd)
-{
-	cfs_error_t err = { 0 };
-	int e;
-
-	/* execvp looks PATH up in environ, so the container's PATH is the
-	 * one searched. */
-	environ = envp;
-	execvp(argv[0], argv);
-	e = errno;
-	cfs_fail(&err, e, "running %s", argv[0]);
-	cfs_start_report(fd, e == ENOENT ? 127 : 126, &err);
-	_exit(e == ENOENT ? 127 : 126);
-}
-
 /* ---- PID 1 ------------------------------------------------------------------ */
 
 static void nop_handler(int sig)
@@ -278,40 +265,6 @@ static void close_all_but(const int *keep, size_t n)
 	syscall(SYS_close_range, from, ~0U, 0);
 }
 
-/* PID 1 is a copy of the cfsnet process: without this, `ps` in the
- * container shows cfsnet's whole command line, host paths included. The
- * argument area is overwritten in place, the way setproctitle does it
- * (PR_SET_MM would need CAP_SYS_RESOURCE, which a host may not give): a
- * non-NUL last byte tells the kernel to show the area up to its first NUL.
- * Only after the command's fork: its argv lives in that area. */
-static void set_title(void)
-{
-	static const char title[] = "cfsnet-init";
-	char buf[1024], *p;
-	unsigned long start = 0, end = 0;
-	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-
-	prctl(PR_SET_NAME, title, 0, 0, 0);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	/* arg_start and arg_end are fields 48 and 49, counted past the
-	 * command name (field 2, which may hold anything). */
-	p = strrchr(buf, ')');
-	for (int field = 2; field < 48 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%lu %lu", &start, &end) != 2 ||
-	    end <= start || end - start <= sizeof(title))
-		return;
-	memset((void *)start, ' ', end - start);
-	memcpy((void *)start, title, sizeof(title));
-}
-
 /* The parent's go: the compiled seccomp filter for the command, or one
  * byte when it runs without; with it, on cgroup v1, the group's "tasks"
  * files, into fds[0..*nfds). */
@@ -361,16 +314,14 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	struct sigaction sa = { .sa_handler = nop_handler };
 	struct cfs_seccomp_prog seccomp = { 0 };
 	cfs_error_t err = { 0 };
-	int keep[2], tasks[CFS_GO_MAX_FDS];
+	int keep[2], tasks[CFS_GO_MAX_FDS], elf;
 	size_t ntasks;
-	sigset_t set;
-	pid_t cmd;
 
 	keep[0] = c->nsfd >= 0 && c->nsfd < c->sock ? c->nsfd : c->sock;
 	keep[1] = keep[0] == c->sock ? c->nsfd : c->sock;
 	close_all_but(keep, 2);
-	/* The parent's signals stay blocked (sigwaitinfo below takes them);
-	 * handlers make sure the kernel never discards one sent to a pid
+	/* The parent's signals stay blocked (cfsnet-init takes them, with
+	 * sigtimedwait); meanwhile handlers make sure the kernel never discards one sent to a pid
 	 * namespace's init for want of a handler. */
 	for (size_t i = 0; i < CFS_ARRAY_SIZE(fwd_signals); i++)
 		sigaction(fwd_signals[i], &sa, NULL);
@@ -418,43 +369,15 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	}
 	if (o->has_oom_score_adj && write_oom_score_adj(o->oom_score_adj, &err) < 0)
 		init_fail(c, &err);
-	/* /proc/1/exe is cfsnet's binary on the host: nobody in the
-	 * container may open it (CVE-2019-5736), nor attach to us. */
+	/* Until the exec below, /proc/1/exe is cfsnet's binary on the host:
+	 * nobody in the container may open it (CVE-2019-5736), nor attach
+	 * to us. (Nothing of the container runs yet; cfsnet-init, which
+	 * starts the command, runs from a sealed copy of its own.) */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
-	cmd = fork();
-	if (cmd < 0) {
-		cfs_fail(&err, errno, "starting the command");
+	elf = cfs_pid1_open(&err);
+	if (elf < 0 ||
+	    cfs_container_prepare(o->no_seccomp ? NULL : &seccomp, true, &err) < 0)
 		init_fail(c, &err);
-	}
-	if (cmd == 0) {
-		if (cfs_container_prepare(o->no_seccomp ? NULL : &seccomp, &err) < 0) {
-			cfs_start_report(c->sock, 1, &err);
-			_exit(1);
-		}
-		cfs_container_exec(o->argv, c->envp, c->sock);
-	}
-	close(c->sock);
-	cfs_seccomp_free(&seccomp);
-	set_title();
-
-	/* Reap everything (orphans are re-parented to us), pass signals on,
-	 * and leave with the command: the kernel then kills whatever else
-	 * is left in the namespace. */
-	cfs_fwd_sigset(&set);
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
-
-		if (sig == SIGCHLD) {
-			pid_t p;
-			int st;
-
-			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-				if (p == cmd)
-					_exit(cfs_status_of(st));
-		} else if (sig > 0 && si.si_code != SI_KERNEL) {
-			kill(cmd, sig);
-		}
-	}
+	cfs_pid1_exec(elf, true, c->sock, o->argv, c->envp, &err);
+	init_fail(c, &err);
 }

@@ -121,13 +121,6 @@ int cfs_connect_shaped(const char *name, const char *netname,
 int cfs_up(const struct cfs_up_opts *o, struct cfs_container *out,
 	   bool *created, cfs_error_t *err);
 int cfs_down(const char *name, cfs_error_t *err);
-/* Makes sure the binary this process runs cannot be written through
- * /proc/PID/exe from inside a container (CVE-2019-5736; exeseal.c): 0 when
- * it already is read-only; otherwise re-executes the process (the same
- * argv and environment) from a read-only mount of it (or a sealed memfd
- * copy) and only returns on failure. Call it before anything is changed:
- * the command starts over. */
-int cfs_exe_seal(cfs_error_t *err);
 /* Runs argv in NAME's network namespace; returns only on failure, with
  * *status the exit status to use (127 command not found, 126 other exec
  * failures, 1 otherwise). */

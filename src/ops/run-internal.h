@@ -88,11 +88,13 @@ char **cfs_container_env(const char *hostname, const char *const *extra,
 void cfs_env_free(char **env);
 
 /* The last steps before exec in a container: default signal handling, an
- * empty signal mask, umask 022, every fd above 2 close-on-exec, the
- * capability sets reduced to Docker's default, no_new_privs, and (unless
- * seccomp is NULL) that seccomp filter last. */
+ * empty signal mask (unless keep_mask: PID 1 keeps the signals it takes
+ * blocked), umask 022, every fd above 2 close-on-exec, the capability sets
+ * reduced to Docker's default, no_new_privs, and (unless seccomp is NULL)
+ * that seccomp filter last. */
 struct cfs_seccomp_prog;
-int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, cfs_error_t *err);
+int cfs_container_prepare(const struct cfs_seccomp_prog *seccomp, bool keep_mask,
+			  cfs_error_t *err);
 
 /* The default seccomp profile (seccomp.c), compiled to BPF ahead of use;
  * loading it is then one syscall. */
@@ -104,10 +106,19 @@ int cfs_seccomp_build(struct cfs_seccomp_prog *prog, cfs_error_t *err);
 int cfs_seccomp_load(const struct cfs_seccomp_prog *prog, cfs_error_t *err);
 void cfs_seccomp_free(struct cfs_seccomp_prog *prog);
 
-/* Executes argv with envp (PATH looked up in envp's PATH); on failure
- * reports on fd and _exits with 127 or 126. */
-__attribute__((noreturn)) void cfs_container_exec(char *const argv[], char **envp,
-						  int fd);
+/* cfsnet-init (pid1.c): a sealed memfd holding it (close-on-exec) ... */
+int cfs_pid1_open(cfs_error_t *err);
+/* ... executed (fd elf) as the container's PID 1 (init) or as the
+ * trampoline of `exec`, to run argv with envp (PATH looked up in envp's
+ * PATH). report (the start socket) hears an 8-byte report when argv
+ * cannot be executed (see cfs_pid1_report) and is closed once it runs.
+ * Returns only on failure. */
+int cfs_pid1_exec(int elf, bool init, int report, char *const argv[],
+		  char **envp, cfs_error_t *err);
+/* Whether buf (n bytes read from the start socket) is cfsnet-init's
+ * report; if so, *status (127 not found, 126) and err say it. */
+bool cfs_pid1_report(const void *buf, ssize_t n, const char *cmd, int *status,
+		     cfs_error_t *err);
 
 /* The go message carries at most this many fds (a v1 group's "tasks"). */
 #define CFS_GO_MAX_FDS 8

@@ -523,7 +523,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	if (n == (ssize_t)sizeof(msg)) {
 		*err = msg.err;
 		*status = msg.status;
-	} else {
+	} else if (!cfs_pid1_report(&msg, n, o->argv[0], status, err)) {
 		cfs_fail(err, n < 0 ? errno : EPROTO, "starting the container");
 	}
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
@@ -688,7 +688,7 @@ int cfs_run(const struct cfs_run_opts *o, struct cfs_run_result *res,
 	memset(res, 0, sizeof(*res));
 	res->status = 1;
 	res->memory_limit = o->limits.memory;
-	if (cfs_run_check(o, err) < 0 || cfs_exe_seal(err) < 0)
+	if (cfs_run_check(o, err) < 0)
 		return cfs_error_wrap(err, "run %s", o->name);
 	r = o->detach ? run_detached(o, res, err) : run_core(o, res, NULL, err);
 	return r < 0 ? cfs_error_wrap(err, "run %s", o->name) : 0;

@@ -154,27 +154,45 @@ test_harden_only_fds_0_to_2_and_cwd_inside_the_root() {
 
 # ---- the cfsnet binary (CVE-2019-5736) ----------------------------------------
 
-# hd_exe_ro FILE: 1 if FILE (a /proc/PID/exe) lies on a read-only mount.
-hd_exe_ro() { python3 -c 'import os, sys; print(int(bool(os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY)))' "$1"; }
+# hd_exe_info FILE: "<inode>:<device> seals=<F_GET_SEALS or ERRNO>" of FILE
+# (a /proc/PID/exe), opened read-only.
+hd_exe_info() {
+	python3 -c '
+import errno, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+st = os.fstat(fd)
+try:
+    seals = fcntl.fcntl(fd, 1034)  # F_GET_SEALS
+except OSError as e:
+    seals = errno.errorcode[e.errno]
+print("%d:%d seals=%s" % (st.st_ino, st.st_dev, seals))' "$1"
+}
+# hd_ino FILE: "<inode>:<device>" of FILE.
+hd_ino() { stat -L -c '%i:%d' "$1"; }
 
 test_harden_cfsnet_binary_cannot_be_written_from_inside() {
 	hd_setup
 	# A copy of cfsnet, so that once the container is gone nothing
 	# executes it any more (a busy binary refuses writes anyway).
-	local bin=$CFS_IT_TMP/cfsnet-copy sum pid out
+	local bin=$CFS_IT_TMP/cfsnet-copy sum pid out info
 	cp "$CFSNET" "$bin"
 	sum=$(md5sum <"$bin")
 	out=$("$bin" run "$N" --rootfs "$ROOT" --detach -- sleep 1000) || fail "run --detach with the copy"
 	pid=$(grep -oE '[0-9]+\)$' <<<"$out" | tr -d ')')
-	# Inside: PID 1 is cfsnet, and no handle on it can be had.
+	# Inside: PID 1 is cfsnet-init, and no handle on it can be had.
 	assert_exit 0 cfs exec "$N" -- probe open /proc/1/exe
 	assert_contains "$OUT" "/proc/1/exe rdonly EACCES wronly EACCES path EACCES" "PID 1's exe from inside"
-	# What a process running cfsnet's binary sees as /proc/PID/exe is a
-	# read-only mount: PID 1, and the copy exec runs in the container.
-	assert_eq 1 "$(hd_exe_ro "/proc/$pid/exe")" "read-only mount under PID 1's /proc/PID/exe"
+	# What PID 1 runs is not cfsnet's binary but cfsnet-init's sealed
+	# copy: a memfd that refuses writes (F_SEAL_WRITE 8, F_SEAL_SEAL 1).
+	[[ $(readlink "/proc/$pid/exe") == "/memfd:cfsnet-init"* ]] ||
+		fail "PID 1's exe: $(readlink "/proc/$pid/exe")"
+	info=$(hd_exe_info "/proc/$pid/exe")
+	[[ ${info%% *} != "$(hd_ino "$bin")" ]] || fail "PID 1 runs cfsnet's binary"
+	local seals=${info##*seals=}
+	[[ $seals =~ ^[0-9]+$ ]] && (((seals & 9) == 9)) || fail "PID 1's exe is not sealed: $info"
 	# The attack itself, with root's powers on the host: a handle on the
 	# binary through /proc/PID/exe, kept until nothing runs it, then
-	# reopened for writing.
+	# reopened for writing and written.
 	python3 - "/proc/$pid/exe" "$bin" "$N" >"$CFS_IT_TMP/attack" 2>&1 <<'PY' || fail "attack script: $(cat "$CFS_IT_TMP/attack")"
 import errno, os, subprocess, sys
 exe, binary, name = sys.argv[1:4]
@@ -182,26 +200,52 @@ fd = os.open(exe, os.O_PATH)
 subprocess.run([binary, "stop", name, "--timeout", "0"], check=True, stdout=subprocess.DEVNULL)
 try:
     w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_APPEND)
-    os.close(w)
-    print("reopen-wronly ok")
+    try:
+        os.write(w, b"x")
+        print("write ok")
+    finally:
+        os.close(w)
 except OSError as e:
-    print("reopen-wronly " + errno.errorcode[e.errno])
+    print("write " + errno.errorcode[e.errno])
 PY
-	assert_eq "reopen-wronly EROFS" "$(cat "$CFS_IT_TMP/attack")" "writing the binary through a kept handle"
+	assert_eq "write EPERM" "$(cat "$CFS_IT_TMP/attack")" "writing through a kept handle"
 	assert_eq "$sum" "$(md5sum <"$bin")" "the binary after the attack"
 	[[ ! -d /proc/$pid ]] || fail "the container still runs"
 	rt_assert_gone "$N"
 }
 
-test_harden_cfsnet_binary_is_not_writable_through_its_own_exe() {
+test_harden_no_container_process_runs_the_cfsnet_binary() {
 	hd_setup
-	# A foreground run: the monitor itself runs the read-only binary (the
-	# processes of the container are its forks).
-	assert_exit 0 cfs run "$N" --rootfs "$ROOT" --detach -- sleep 1000
-	local mon
-	mon=$(awk -F= '$1 == "monitor" {print $2}' "/run/cfsnet/run/$N")
-	assert_eq 1 "$(hd_exe_ro "/proc/$mon/exe")" "read-only mount under the monitor's exe"
-	cfs stop "$N" --timeout 0 >/dev/null
+	local bin=$CFS_IT_TMP/cfsnet-copy sum pid out p
+	cp "$CFSNET" "$bin"
+	sum=$(md5sum <"$bin")
+	out=$("$bin" run "$N" --rootfs "$ROOT" --detach -- sleep 1000) || fail "run --detach with the copy"
+	pid=$(grep -oE '[0-9]+\)$' <<<"$out" | tr -d ')')
+	# The classic way to make the kernel execute the runtime inside a
+	# container: a script whose interpreter is /proc/self/exe, run
+	# through exec. Its /proc/self/exe is cfsnet-init's sealed copy, which
+	# refuses to be run that way (125), never cfsnet.
+	printf '#!/proc/self/exe\n' >"$ROOT/bin/selfexe"
+	chmod +x "$ROOT/bin/selfexe"
+	assert_exit 125 "$bin" exec "$N" -- /bin/selfexe
+	# No process of the container (PID 1, the command, one that exec
+	# adds) runs cfsnet's binary.
+	"$bin" exec "$N" -- sleep 1000 &
+	local ex=$! i=0 procs
+	# PID 1, its command, and the command exec started (a child of the
+	# exec process, which stays outside).
+	while procs="$pid $(pgrep -P "$pid") $(pgrep -P "$ex")" && [[ $(wc -w <<<"$procs") -lt 3 && $i -lt 100 ]]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[[ $(wc -w <<<"$procs") -ge 3 ]] || fail "the container's processes: $procs"
+	for p in $procs; do
+		[[ $(hd_ino "/proc/$p/exe") != "$(hd_ino "$bin")" ]] ||
+			fail "process $p of the container runs cfsnet's binary"
+	done
+	"$bin" stop "$N" --timeout 0 >/dev/null
+	wait "$ex" 2>/dev/null || true # killed with the container (137)
+	assert_eq "$sum" "$(md5sum <"$bin")" "the binary"
 	rt_assert_gone "$N"
 }
 
