@@ -118,6 +118,24 @@ static int inherit_cpuset(const char *dir, const char *from, const char *file,
 	return cfs_cg_write(dir, file, val, err);
 }
 
+/* Every group gets what `stats` reads (cpuacct, memory, pids); cpuset and
+ * cpu only for the limits that use them. A group made without them costs
+ * four directories fewer to make and remove (with cpuset's parent, whose
+ * cpus and mems must be copied in), and changes nothing for its processes:
+ * they stay in the root groups of those two hierarchies, which set no
+ * limit. */
+static unsigned v1_needs(const struct cfs_cg_limits *lim)
+{
+	unsigned need = CFS_CG_BIT(CFS_CG_CPUACCT) | CFS_CG_BIT(CFS_CG_MEMORY) |
+			CFS_CG_BIT(CFS_CG_PIDS);
+
+	if (lim->cpus[0])
+		need |= CFS_CG_BIT(CFS_CG_CPUSET);
+	if (lim->cpu_shares || lim->cpu_quota_pct)
+		need |= CFS_CG_BIT(CFS_CG_CPU);
+	return need;
+}
+
 static int v1_prepare_parent(struct cfs_cgroup *cg, struct cfs_cg_dir *d,
 			     cfs_error_t *err)
 {
@@ -242,6 +260,7 @@ const struct cfs_cg_ops cfs_cg_v1_ops = {
 	.layout = v1_layout,
 	.can_apply = v1_can_apply,
 	.prepare_parent = v1_prepare_parent,
+	.needs = v1_needs,
 	.apply = v1_apply,
 	.stats = v1_stats,
 };

@@ -65,6 +65,9 @@ struct cfs_cg_ops {
 	 * someone else). */
 	int (*prepare_parent)(struct cfs_cgroup *cg, struct cfs_cg_dir *d,
 			      cfs_error_t *err);
+	/* The controllers a group with limits lim needs a directory for
+	 * (every directory serving none of them is left out). */
+	unsigned (*needs)(const struct cfs_cg_limits *lim);
 	/* Writes lim (and what a task needs to join) into the new group. */
 	int (*apply)(struct cfs_cgroup *cg, const struct cfs_cg_limits *lim,
 		     cfs_error_t *err);

@@ -341,6 +341,45 @@ static int new_handle(enum cfs_cg_version v, const char *root,
 	return 0;
 }
 
+/* Leaves out of cg the directories for which keep(dir) is false. */
+static void prune_dirs(struct cfs_cgroup *cg, bool (*keep)(const struct cfs_cg_dir *, unsigned),
+		       unsigned arg)
+{
+	size_t k = 0;
+
+	for (int c = 0; c < CFS_CG_NCTRL; c++)
+		cg->dir_of[c] = -1;
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		struct cfs_cg_dir *d = &cg->dirs[i];
+
+		if (!keep(d, arg)) {
+			free(d->mount);
+			free(d->parent);
+			free(d->path);
+			continue;
+		}
+		cg->dirs[k] = *d;
+		for (int c = 0; c < CFS_CG_NCTRL; c++)
+			if (d->ctrls & CFS_CG_BIT(c))
+				cg->dir_of[c] = (int)k;
+		k++;
+	}
+	cg->ndirs = k;
+}
+
+static bool serves(const struct cfs_cg_dir *d, unsigned ctrls)
+{
+	return (d->ctrls & ctrls) != 0;
+}
+
+static bool exists(const struct cfs_cg_dir *d, unsigned unused)
+{
+	struct stat st;
+
+	(void)unused;
+	return stat(d->path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 enum cfs_cg_version cfs_cg_version(const struct cfs_cgroup *cg)
 {
 	return cg->ops->version;
@@ -403,6 +442,8 @@ int cfs_cg_create_with(enum cfs_cg_version v, const char *root,
 		return -1;
 	if (cg->ops->can_apply(cg, lim, err) < 0)
 		goto fail;
+	if (cg->ops->needs)
+		prune_dirs(cg, serves, cg->ops->needs(lim));
 	for (size_t i = 0; i < cg->ndirs; i++)
 		if (make_dir(cg, &cg->dirs[i], err) < 0)
 			goto fail;
@@ -436,17 +477,23 @@ int cfs_cg_open_with(enum cfs_cg_version v, const char *root,
 
 	if (new_handle(v, root, name, &cg, err) < 0)
 		return -1;
-	/* A destroy that stopped halfway leaves the group in some hierarchies
-	 * only: open it anyway so it can be finished. */
-	for (size_t i = 0; i < cg->ndirs; i++) {
-		struct stat st;
+	/* The group is in the hierarchies its limits needed (see needs), and
+	 * a destroy that stopped halfway leaves it in fewer still: the handle
+	 * holds those it is in. */
+	any = cg->ndirs > 0;
+	if (any) {
+		char first[PATH_MAX];
 
-		if (stat(cg->dirs[i].path, &st) == 0 && S_ISDIR(st.st_mode))
-			any = true;
+		snprintf(first, sizeof(first), "%s", cg->dirs[0].path);
+		prune_dirs(cg, exists, 0);
+		if (!cg->ndirs) {
+			cfs_fail(err, ENOENT, "cgroup of %s (%s)", name, first);
+			cfs_cg_free(cg);
+			return -1;
+		}
 	}
 	if (!any) {
-		cfs_fail(err, ENOENT, "cgroup of %s (%s)", name,
-			 cg->ndirs ? cg->dirs[0].path : root);
+		cfs_fail(err, ENOENT, "cgroup of %s (%s)", name, root);
 		cfs_cg_free(cg);
 		return -1;
 	}

@@ -665,13 +665,13 @@ static void v1_unset_writes_nothing(void **state)
 	cfs_cg_limits_init(&l);
 	if (cfs_cg_create_with(CFS_CG_V1, F.root, "a", &l, &cg, &err) < 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(cg->ndirs, 5);
-	/* Only what a task needs to join a cpuset. */
-	snprintf(d, sizeof(d), "%s/cpuset/cfsnet/a", F.root);
-	assert_written(d, (const char *[]){ "cpuset.cpus", "0-1", "cpuset.mems", "0",
-					    NULL });
-	const char *others[] = { "cpu", "cpuacct", "memory", "pids" };
-	for (int i = 0; i < 4; i++) {
+	/* No limit: only the hierarchies stats reads (cpuacct, memory,
+	 * pids); cpuset and cpu are left alone, parents included. */
+	assert_int_equal(cg->ndirs, 3);
+	assert_false(exists("%s/cpuset/cfsnet", F.root));
+	assert_false(exists("%s/cpu/cfsnet", F.root));
+	const char *others[] = { "cpuacct", "memory", "pids" };
+	for (int i = 0; i < 3; i++) {
 		snprintf(d, sizeof(d), "%s/%s/cfsnet/a", F.root, others[i]);
 		assert_written(d, (const char *[]){ NULL });
 	}
@@ -680,9 +680,8 @@ static void v1_unset_writes_nothing(void **state)
 	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "b", NULL, &cg2, &err), 0);
 	assert_int_equal(cfs_cg_enter(cg, 7, &err), 0);
 	assert_string_equal(get("%s/cpuacct/cfsnet/a/cgroup.procs", F.root), "7");
-	for (int i = 0; i < 5; i++) {
-		snprintf(d, sizeof(d), "%s/%s/cfsnet/a/cgroup.procs", F.root,
-			 i == 4 ? "cpuset" : others[i]);
+	for (int i = 0; i < 3; i++) {
+		snprintf(d, sizeof(d), "%s/%s/cfsnet/a/cgroup.procs", F.root, others[i]);
 		put(d, "");
 	}
 	/* The parent stays while b is in it. */
@@ -746,8 +745,10 @@ static void v1_failure_keeps_shared_parent(void **state)
 	const char *hier[] = { "cpuset", "cpu,cpuacct", "memory", "pids" };
 	for (int i = 0; i < 4; i++) {
 		assert_false(exists("%s/%s/cfsnet/y", F.root, hier[i]));
-		assert_true(exists("%s/%s/cfsnet/other", F.root, hier[i]));
+		/* other has no limits: no cpuset group (nor parent) */
+		assert_true(exists("%s/%s/cfsnet/other", F.root, hier[i]) == (i > 0));
 	}
+	assert_false(exists("%s/cpuset/cfsnet", F.root));
 	F.broken = NULL;
 	assert_int_equal(cfs_cg_destroy(other, &err), 0);
 	assert_false(any_cfsnet_dir());
@@ -757,10 +758,13 @@ static void v1_failure_keeps_shared_parent(void **state)
 static void v1_exists_and_stale_parent(void **state)
 {
 	struct cfs_cgroup *cg = NULL;
+	struct cfs_cg_limits l;
 	cfs_error_t err;
 
 	(void)state;
 	fake_v1("debian");
+	cfs_cg_limits_init(&l);
+	snprintf(l.cpus, sizeof(l.cpus), "0-1"); /* so cpuset is used */
 	/* A parent left by a cfsnet that died before filling its cpuset. */
 	char p[512];
 	mkdirf("%s/cpuset/cfsnet", F.root);
@@ -771,7 +775,7 @@ static void v1_exists_and_stale_parent(void **state)
 	mkdirf("%s/memory/cfsnet/z", F.root);
 	snprintf(p, sizeof(p), "%s/memory/cfsnet/z/marker", F.root);
 	put(p, "keep");
-	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "z", NULL, &cg, &err), -1);
+	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "z", &l, &cg, &err), -1);
 	assert_int_equal(err.errnum, EEXIST);
 	assert_non_null(strstr(err.msg, "/memory/cfsnet/z: File exists"));
 	assert_string_equal(get("%s", p), "keep");
@@ -781,7 +785,7 @@ static void v1_exists_and_stale_parent(void **state)
 	assert_string_equal(get("%s/cpuset/cfsnet/cpuset.cpus", F.root), "0-1");
 	assert_true(exists("%s/cpuset/cfsnet", F.root));
 
-	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "w", NULL, &cg, &err), 0);
+	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "w", &l, &cg, &err), 0);
 	assert_string_equal(get("%s/cpuset/cfsnet/w/cpuset.cpus", F.root), "0-1");
 	assert_int_equal(cfs_cg_destroy(cg, &err), 0);
 	cfs_cg_free(cg);
@@ -828,7 +832,7 @@ static void v1_stats(void **state)
 	/* open finds it; a name without a group is ENOENT. */
 	struct cfs_cgroup *o = NULL;
 	assert_int_equal(cfs_cg_open_with(CFS_CG_V1, F.root, "s", &o, &err), 0);
-	assert_int_equal(o->ndirs, 4);
+	assert_int_equal(o->ndirs, 3); /* cpu,cpuacct memory pids: no limits */
 	assert_int_equal(cfs_cg_destroy(o, &err), 0);
 	cfs_cg_free(o);
 	assert_int_equal(cfs_cg_open_with(CFS_CG_V1, F.root, "s", &o, &err), -1);
@@ -859,7 +863,7 @@ static void v1_missing_controller(void **state)
 	assert_false(any_cfsnet_dir());
 	l.pids = -1;
 	assert_int_equal(cfs_cg_create_with(CFS_CG_V1, F.root, "p", &l, &cg, &err), 0);
-	assert_int_equal(cg->ndirs, 3);
+	assert_int_equal(cg->ndirs, 2); /* cpu,cpuacct and memory */
 	assert_false(exists("%s/pids/cfsnet", F.root));
 	assert_int_equal(cfs_cg_destroy(cg, &err), 0);
 	cfs_cg_free(cg);
