@@ -24,6 +24,8 @@ PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
 LIBS_PC := libmnl libnl-route-3.0 libnl-3.0 libip4tc libip6tc xtables
+# libip4tc and libip6tc: headers only at build time; src/net/ip4tc.c and
+# ip6tc.c load them (dlopen) when the firewall is first touched.
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) libarchive)
 # libseccomp is the build's only: src/gen/seccomp-gen.c compiles the seccomp
 # profile to BPF into $(BUILD)/gen/seccomp_bpf.h (native builds only: the
@@ -40,10 +42,10 @@ ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
 LIBNL_DIR := $(shell $(PKG_CONFIG) --variable=libdir libnl-3.0)
 LIBNL_STATIC ?= $(if $(wildcard $(LIBNL_DIR)/libnl-3.a $(LIBNL_DIR)/libnl-route-3.a),1,0)
 ifeq ($(LIBNL_STATIC),1)
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libip4tc libip6tc xtables) \
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl) \
 	     -Wl,-Bstatic -lnl-route-3 -lnl-3 -Wl,-Bdynamic -lpthread -lm
 else
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lm
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl libnl-route-3.0 libnl-3.0) -lm
 endif
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka)

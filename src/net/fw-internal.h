@@ -15,6 +15,55 @@
 
 #include "net.h"
 
+/* libip4tc is loaded when the firewall is first touched (ip4tc.c), not mapped
+ * by every command at start-up: most commands (an `up` on a network that
+ * exists, `down`, `run`) never need it. cfs_ip4tc_load() before the first
+ * call; the names below then call through the loaded table. */
+#define CFS_IP4TC_FUNCS(X) \
+	X(iptc_init) \
+	X(iptc_free) \
+	X(iptc_first_chain) \
+	X(iptc_next_chain) \
+	X(iptc_first_rule) \
+	X(iptc_next_rule) \
+	X(iptc_get_target) \
+	X(iptc_is_chain) \
+	X(iptc_insert_entry) \
+	X(iptc_append_entry) \
+	X(iptc_delete_num_entry) \
+	X(iptc_flush_entries) \
+	X(iptc_create_chain) \
+	X(iptc_delete_chain) \
+	X(iptc_get_references) \
+	X(iptc_commit) \
+	X(iptc_strerror)
+struct cfs_ip4tc {
+#define X(f) __typeof__(&f) f;
+	CFS_IP4TC_FUNCS(X)
+#undef X
+};
+extern struct cfs_ip4tc cfs_ip4tc;
+int cfs_ip4tc_load(cfs_error_t *err);
+#ifndef CFS_IP4TC_LOADER
+#define iptc_init (*cfs_ip4tc.iptc_init)
+#define iptc_free (*cfs_ip4tc.iptc_free)
+#define iptc_first_chain (*cfs_ip4tc.iptc_first_chain)
+#define iptc_next_chain (*cfs_ip4tc.iptc_next_chain)
+#define iptc_first_rule (*cfs_ip4tc.iptc_first_rule)
+#define iptc_next_rule (*cfs_ip4tc.iptc_next_rule)
+#define iptc_get_target (*cfs_ip4tc.iptc_get_target)
+#define iptc_is_chain (*cfs_ip4tc.iptc_is_chain)
+#define iptc_insert_entry (*cfs_ip4tc.iptc_insert_entry)
+#define iptc_append_entry (*cfs_ip4tc.iptc_append_entry)
+#define iptc_delete_num_entry (*cfs_ip4tc.iptc_delete_num_entry)
+#define iptc_flush_entries (*cfs_ip4tc.iptc_flush_entries)
+#define iptc_create_chain (*cfs_ip4tc.iptc_create_chain)
+#define iptc_delete_chain (*cfs_ip4tc.iptc_delete_chain)
+#define iptc_get_references (*cfs_ip4tc.iptc_get_references)
+#define iptc_commit (*cfs_ip4tc.iptc_commit)
+#define iptc_strerror (*cfs_ip4tc.iptc_strerror)
+#endif
+
 /* cfsnet's chains (named after the table of the first two, the only ones
  * there were at first): NAT and NAT_PRE/NAT_OUT live in table nat and are
  * committed together; FILTER in table filter. */

@@ -860,6 +860,8 @@ static int fw_sync(const struct cfs_fw_net *nets, size_t n,
 		if (cfs_fw_rules_build_ports(t, nets, n, ports, np, &st.rules[t],
 					     err) < 0)
 			return -1;
+	if (cfs_ip4tc_load(err) < 0)
+		return -1;
 
 	/* Every table is read and staged before any is committed, so a
 	 * failure while staging (the likeliest kind) leaves the kernel as it

@@ -15,6 +15,51 @@
 
 #include "net.h"
 
+/* libip6tc is loaded when the firewall is first touched (ip6tc.c), not mapped
+ * by every command at start-up: most commands (an `up` on a network that
+ * exists, `down`, `run`) never need it. cfs_ip6tc_load() before the first
+ * call; the names below then call through the loaded table. */
+#define CFS_IP6TC_FUNCS(X) \
+	X(ip6tc_init) \
+	X(ip6tc_free) \
+	X(ip6tc_first_rule) \
+	X(ip6tc_next_rule) \
+	X(ip6tc_get_target) \
+	X(ip6tc_is_chain) \
+	X(ip6tc_insert_entry) \
+	X(ip6tc_append_entry) \
+	X(ip6tc_delete_num_entry) \
+	X(ip6tc_flush_entries) \
+	X(ip6tc_create_chain) \
+	X(ip6tc_delete_chain) \
+	X(ip6tc_get_references) \
+	X(ip6tc_commit) \
+	X(ip6tc_strerror)
+struct cfs_ip6tc {
+#define X(f) __typeof__(&f) f;
+	CFS_IP6TC_FUNCS(X)
+#undef X
+};
+extern struct cfs_ip6tc cfs_ip6tc;
+int cfs_ip6tc_load(cfs_error_t *err);
+#ifndef CFS_IP6TC_LOADER
+#define ip6tc_init (*cfs_ip6tc.ip6tc_init)
+#define ip6tc_free (*cfs_ip6tc.ip6tc_free)
+#define ip6tc_first_rule (*cfs_ip6tc.ip6tc_first_rule)
+#define ip6tc_next_rule (*cfs_ip6tc.ip6tc_next_rule)
+#define ip6tc_get_target (*cfs_ip6tc.ip6tc_get_target)
+#define ip6tc_is_chain (*cfs_ip6tc.ip6tc_is_chain)
+#define ip6tc_insert_entry (*cfs_ip6tc.ip6tc_insert_entry)
+#define ip6tc_append_entry (*cfs_ip6tc.ip6tc_append_entry)
+#define ip6tc_delete_num_entry (*cfs_ip6tc.ip6tc_delete_num_entry)
+#define ip6tc_flush_entries (*cfs_ip6tc.ip6tc_flush_entries)
+#define ip6tc_create_chain (*cfs_ip6tc.ip6tc_create_chain)
+#define ip6tc_delete_chain (*cfs_ip6tc.ip6tc_delete_chain)
+#define ip6tc_get_references (*cfs_ip6tc.ip6tc_get_references)
+#define ip6tc_commit (*cfs_ip6tc.ip6tc_commit)
+#define ip6tc_strerror (*cfs_ip6tc.ip6tc_strerror)
+#endif
+
 enum { CFS_FW6_NAT, CFS_FW6_FILTER, CFS_FW6_NTABLES };
 
 /* The desired content of one of our IPv6 chains, entries back to back. */

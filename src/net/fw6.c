@@ -538,6 +538,8 @@ int cfs_fw6_sync(const struct cfs_fw_net *nets, size_t n, cfs_error_t *err)
 	 * IPv4-only host is not made to grow IPv6 tables, nor to read them. */
 	if (!any && !ip6_tables_in_use())
 		return 0;
+	if (cfs_ip6tc_load(err) < 0)
+		return -1;
 	for (int t = 0; t < T_N; t++) {
 		st.h[t] = ip6tc_init(tables[t].table);
 		if (!st.h[t]) {

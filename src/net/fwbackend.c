@@ -40,9 +40,13 @@ static bool legacy_table_loaded(const char *names, const char *table)
  * not the jump to it. */
 static bool legacy_foreign_rules(enum cfs_fw_table t)
 {
-	struct xtc_handle *h = iptc_init(cfs_fw_table_name(t));
+	struct xtc_handle *h;
+	cfs_error_t lerr = { 0 };
 	bool found = false;
 
+	if (cfs_ip4tc_load(&lerr) < 0)
+		return false; /* no libip4tc: no legacy table cfsnet could use */
+	h = iptc_init(cfs_fw_table_name(t));
 	if (!h)
 		return false;
 	for (const char *c = iptc_first_chain(h); c && !found; c = iptc_next_chain(h)) {
