@@ -14,10 +14,10 @@
  * (O_CLOEXEC) fd of the new namespace. Fails with errnum EEXIST when NAME
  * exists. */
 int cfs_netns_create(const char *name, int *nsfd, cfs_error_t *err);
-/* The same, and fn(arg) run inside the new namespace by the thread that
- * made it, before it ends (one thread, no second setns): e.g. to open the
- * namespace's netlink socket. fn reports through its own arg; its failure
- * (< 0) undoes the creation. */
+/* The same, and fn(arg) run inside the new namespace (by the calling
+ * thread, which steps in to create it and back out after fn): e.g. to open
+ * the namespace's netlink socket. fn reports through its own arg; its
+ * failure (< 0) undoes the creation. */
 int cfs_netns_create_run(const char *name, int *nsfd, int (*fn)(void *arg),
 			 void *arg, cfs_error_t *err);
 
