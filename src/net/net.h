@@ -132,6 +132,8 @@ struct cfs_veth_spec {
 	unsigned mtu;        /* both ends; 0 = kernel default */
 	int master;          /* ifindex of a bridge for the host end, 0 = none */
 	bool up;             /* host end administratively up */
+	int *peer_ifindex;   /* non-NULL: the peer's ifindex, from the kernel's
+			      * echo of the request; 0 when it sends none */
 };
 
 struct cfs_link_set {

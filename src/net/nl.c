@@ -24,6 +24,7 @@
 struct nl_req {
 	uint32_t seq;
 	int flags;
+	int *link_out;              /* IFLA_LINK of the echoed link, if asked */
 	char what[160];
 };
 
@@ -126,6 +127,7 @@ static int nl_queue(struct cfs_nl *nl, struct nlmsghdr *nlh, int flags,
 	r->seq = nlh->nlmsg_seq = ++nl->seq;
 	nlh->nlmsg_pid = 0;
 	r->flags = flags;
+	r->link_out = NULL;
 	va_start(ap, fmt);
 	vsnprintf(r->what, sizeof(r->what), fmt, ap);
 	va_end(ap);
@@ -190,10 +192,26 @@ static bool nl_buf_ok(const void *buf, size_t len)
 	return len == 0;
 }
 
+/* The echo of a link request (NLM_F_ECHO): its IFLA_LINK (a veth's
+ * peer's ifindex, in the peer's namespace) into *r->link_out. */
+static void nl_link_echo(const struct nlmsghdr *nlh, struct nl_req *r)
+{
+	const struct nlattr *attr;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return;
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(attr) == IFLA_LINK &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0 &&
+		    (int)mnl_attr_get_u32(attr) > 0)
+			*r->link_out = (int)mnl_attr_get_u32(attr);
+	}
+}
+
 /* One buffer of replies: counts the acks of our queued requests in
- * *acked and records the first failure (*failed) in err. Anything else
- * (other ports, other types, unknown sequence numbers, short messages) is
- * skipped. */
+ * *acked and records the first failure (*failed) in err; takes what a
+ * request asked to be echoed. Anything else (other ports, other types,
+ * unknown sequence numbers, short messages) is skipped. */
 static void nl_acks_in(struct cfs_nl *nl, const void *buf, int len, size_t *acked,
 		       int *failed, cfs_error_t *err)
 {
@@ -207,8 +225,13 @@ static void nl_acks_in(struct cfs_nl *nl, const void *buf, int len, size_t *acke
 		int code;
 
 		if (nlh->nlmsg_pid != nl->portid ||
-		    nlh->nlmsg_type != NLMSG_ERROR ||
 		    !(r = find_req(nl, nlh->nlmsg_seq)))
+			continue;
+		if (nlh->nlmsg_type == RTM_NEWLINK && r->link_out) {
+			nl_link_echo(nlh, r);
+			continue;
+		}
+		if (nlh->nlmsg_type != NLMSG_ERROR)
 			continue;
 		(*acked)++;
 		if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
@@ -346,9 +369,20 @@ int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
 {
 	size_t room;
 	void *p = nl_tail(nl, &room);
+	struct nlmsghdr *nlh = cfs_msg_veth(p, room, spec);
 
-	return nl_queue(nl, cfs_msg_veth(p, room, spec), 0, err,
-			"creating veth %s", spec->name);
+	/* Asked to echo the new link (Linux 6.1 and later do, others stay
+	 * silent): its IFLA_LINK is the peer's ifindex, which then needs no
+	 * lookup in the peer's namespace. */
+	if (nlh && spec->peer_ifindex)
+		nlh->nlmsg_flags |= NLM_F_ECHO;
+	if (nl_queue(nl, nlh, 0, err, "creating veth %s", spec->name) < 0)
+		return -1;
+	if (spec->peer_ifindex) {
+		*spec->peer_ifindex = 0;
+		nl->q[nl->nq - 1].link_out = spec->peer_ifindex;
+	}
+	return 0;
 }
 
 int cfs_nl_queue_bridge(struct cfs_nl *nl, const char *name, unsigned mtu,

@@ -169,7 +169,7 @@ static int check_iface(struct check_ctx *k, const struct iface *f, cfs_error_t *
 		if (!k->fix)
 			return 0;
 		if (cfs_veth_into(k->nl, k->nsfd, f->host_veth, f->ifname, f->mtu,
-				  veth ? 0 : f->bridge_idx, err) < 0)
+				  veth ? 0 : f->bridge_idx, NULL, err) < 0)
 			return -1;
 		if (veth) {
 			int idx;
@@ -180,7 +180,7 @@ static int check_iface(struct check_ctx *k, const struct iface *f, cfs_error_t *
 				return -1;
 		}
 		return cfs_nl_open_in(k->nsfd, &in, err) < 0 ? -1 :
-		       cfs_config_inside(in, f->ifname, f->ip, f->gateway, f->lo,
+		       cfs_config_inside(in, f->ifname, 0, f->ip, f->gateway, f->lo,
 					 f->mtu, err);
 	}
 

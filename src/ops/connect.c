@@ -116,11 +116,11 @@ static int connect_locked(struct conn_ctx *c, const char *name,
 	    cfs_netns_open(name, &c->nsfd, err) < 0)
 		return -1;
 	if (cfs_veth_into(c->n.nl, c->nsfd, c->at.host_veth, c->at.ifname,
-			  c->n.net.mtu, c->n.bridge_idx, err) < 0)
+			  c->n.net.mtu, c->n.bridge_idx, NULL, err) < 0)
 		return -1;
 	cfs_undo_push(&c->undo, undo_attach_veth, c);
 	if (cfs_fault("veth", err) < 0 || cfs_nl_open_in(c->nsfd, &in, err) < 0 ||
-	    cfs_config_inside(in, c->at.ifname, &c->at.ip, 0, false, c->n.net.mtu,
+	    cfs_config_inside(in, c->at.ifname, 0, &c->at.ip, 0, false, c->n.net.mtu,
 			      err) < 0 ||
 	    (c->at.has6 &&
 	     cfs_config_inside6(in, c->at.ifname, &c->at.ip6, NULL, err) < 0) ||

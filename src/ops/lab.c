@@ -282,7 +282,7 @@ static int node_inside(struct lab_up *c, size_t i, int nsfd, cfs_error_t *err)
 	cleanup_nl struct cfs_nl *in = NULL;
 
 	if (cfs_nl_open_in(nsfd, &in, err) < 0 ||
-	    cfs_config_inside(in, ct->ifname, &ct->ip, ct->gateway, true, ct->mtu,
+	    cfs_config_inside(in, ct->ifname, 0, &ct->ip, ct->gateway, true, ct->mtu,
 			      err) < 0)
 		return -1;
 	/* /proc/sys/net is the namespace of the thread that opens it. */

@@ -120,12 +120,14 @@ int cfs_net_leave(struct cfs_state *st, const char *netname, const char *name,
 
 /* A veth whose peer is born in nsfd, host end up (on master when not 0),
  * neither end with an IPv6 link-local address; replaces a stale host end
- * left by a namespace the kernel has not finished removing. */
+ * left by a namespace the kernel has not finished removing. *peer_ifindex
+ * (when not NULL): the peer's ifindex if the kernel echoed it, else 0. */
 int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
-		  const char *peer, unsigned mtu, int master, cfs_error_t *err);
-/* Inside a container (socket in): ifname up with address ip, a default
- * route via gateway (0: none), lo up if lo. */
-int cfs_config_inside(struct cfs_nl *in, const char *ifname,
+		  const char *peer, unsigned mtu, int master, int *peer_ifindex,
+		  cfs_error_t *err);
+/* Inside a container (socket in): ifname (ifindex, or 0: looked up) up
+ * with address ip, a default route via gateway (0: none), lo up if lo. */
+int cfs_config_inside(struct cfs_nl *in, const char *ifname, int ifindex,
 		      const struct cfs_cidr *ip, uint32_t gateway, bool lo,
 		      unsigned mtu, cfs_error_t *err);
 

@@ -22,6 +22,7 @@ struct up_ctx {
 	struct cfs_container ct;
 	int nsfd;
 	struct cfs_nl *in;          /* netlink inside the new netns */
+	int peer_idx;               /* the container end's ifindex, when echoed */
 	struct cfs_undo undo;
 };
 
@@ -261,7 +262,8 @@ static void undo_veth(void *arg)
 }
 
 int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
-		  const char *peer, unsigned mtu, int master, cfs_error_t *err)
+		  const char *peer, unsigned mtu, int master, int *peer_ifindex,
+		  cfs_error_t *err)
 {
 	struct cfs_veth_spec spec = {
 		.name = host_veth,
@@ -269,6 +271,7 @@ int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
 		.peer_nsfd = nsfd,
 		.mtu = mtu,
 		.master = master,
+		.peer_ifindex = peer_ifindex,
 	};
 	struct cfs_link_set ll = { .ifname = host_veth,
 				   .no_ipv6_ll = cfs_ipv6_capable_mtu(mtu) };
@@ -304,7 +307,7 @@ int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
 static int step_veth(struct up_ctx *c, cfs_error_t *err)
 {
 	if (cfs_veth_into(c->n.nl, c->nsfd, c->ct.host_veth, c->ct.ifname,
-			  c->ct.mtu, c->n.bridge_idx, err) < 0)
+			  c->ct.mtu, c->n.bridge_idx, &c->peer_idx, err) < 0)
 		return -1;
 	cfs_undo_push(&c->undo, undo_veth, c);
 	if (c->ct.mode == CFS_MODE_VETH) {
@@ -320,16 +323,16 @@ static int step_veth(struct up_ctx *c, cfs_error_t *err)
 	return cfs_fault("veth", err);
 }
 
-int cfs_config_inside(struct cfs_nl *in, const char *ifname,
+int cfs_config_inside(struct cfs_nl *in, const char *ifname, int ifindex,
 		      const struct cfs_cidr *ip, uint32_t gateway, bool lo,
 		      unsigned mtu, cfs_error_t *err)
 {
 	struct cfs_link_set lo_up = { .ifindex = 1, .up = true }; /* lo is 1 */
 	struct cfs_link_set ll = { .no_ipv6_ll = true };
 	struct cfs_link_set up = { .up = true };
-	int idx;
+	int idx = ifindex;
 
-	if (cfs_nl_link_index(in, ifname, &idx, err) < 0)
+	if (idx <= 0 && cfs_nl_link_index(in, ifname, &idx, err) < 0)
 		return -1;
 	ll.ifindex = up.ifindex = idx;
 	if ((lo && cfs_nl_queue_link_set(in, &lo_up, "bringing lo up", err) < 0) ||
@@ -344,7 +347,7 @@ int cfs_config_inside(struct cfs_nl *in, const char *ifname,
 
 static int step_config(struct up_ctx *c, cfs_error_t *err)
 {
-	if (cfs_config_inside(c->in, c->ct.ifname, &c->ct.ip, c->ct.gateway,
+	if (cfs_config_inside(c->in, c->ct.ifname, c->peer_idx, &c->ct.ip, c->ct.gateway,
 			      true, c->ct.mtu, err) < 0 ||
 	    (c->ct.has6 && cfs_config_inside6(c->in, c->ct.ifname, &c->ct.ip6,
 					      &c->ct.gateway6, err) < 0))

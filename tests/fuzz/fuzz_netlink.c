@@ -26,16 +26,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	/* A batch of requests seq 1..8 from port 0x1234, half of them
 	 * tolerant of "missing". */
+	int echoed[8] = { 0 };
+
 	memset(&nl, 0, sizeof(nl));
 	nl.portid = 0x1234;
 	nl.nq = 8;
 	for (size_t i = 0; i < nl.nq; i++) {
 		nl.q[i].seq = (uint32_t)i + 1;
 		nl.q[i].flags = i % 2 ? CFS_NL_MISSING_OK : 0;
+		/* A third of them asked for the echo of a new link. */
+		nl.q[i].link_out = i % 3 ? NULL : &echoed[i];
 		snprintf(nl.q[i].what, sizeof(nl.q[i].what), "request %zu", i + 1);
 	}
 	nl_acks_in(&nl, buf, (int)size, &acked, &failed, &err);
 	FUZZ_CHECK(acked <= size / MNL_NLMSG_HDRLEN);
+	for (size_t i = 0; i < 8; i++)
+		FUZZ_CHECK(echoed[i] >= 0);
 	if (failed)
 		FUZZ_CHECK_ERR(err);
 	alias[0] = '\0';
