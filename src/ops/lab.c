@@ -34,7 +34,6 @@ struct lab_up {
 	bool *bridge_made;
 	int *bridge_idx;
 	bool *ns_made;
-	int *peer_idx;                  /* each node's eth0 ifindex, when echoed */
 	size_t nstate_nets, nstate_nodes;
 	bool fw_changed, fwd_changed;
 	struct cfs_host host;
@@ -242,7 +241,6 @@ static int node_host_veth(struct lab_up *c, size_t i, int nsfd, cfs_error_t *err
 		.peer_nsfd = nsfd,
 		.mtu = ct->mtu,
 		.master = c->bridge_idx[c->lab->nodes[i].net],
-		.peer_ifindex = &c->peer_idx[i],
 	};
 	struct cfs_link_set ll = { .ifname = ct->host_veth,
 				   .no_ipv6_ll = cfs_ipv6_capable_mtu(ct->mtu) };
@@ -284,8 +282,8 @@ static int node_inside(struct lab_up *c, size_t i, int nsfd, cfs_error_t *err)
 	cleanup_nl struct cfs_nl *in = NULL;
 
 	if (cfs_nl_open_in(nsfd, &in, err) < 0 ||
-	    cfs_config_inside(in, ct->ifname, c->peer_idx[i], &ct->ip, ct->gateway,
-			      true, ct->mtu, err) < 0)
+	    cfs_config_inside(in, ct->ifname, 0, &ct->ip, ct->gateway, true, ct->mtu,
+			      err) < 0)
 		return -1;
 	/* /proc/sys/net is the namespace of the thread that opens it. */
 	if (c->lab->nodes[i].forward &&
@@ -492,9 +490,7 @@ static int lab_up_locked(struct lab_up *c, cfs_error_t *err)
 	c->bridge_made = calloc(lab->nnets, sizeof(*c->bridge_made));
 	c->bridge_idx = calloc(lab->nnets, sizeof(*c->bridge_idx));
 	c->ns_made = calloc(lab->nnodes, sizeof(*c->ns_made));
-	c->peer_idx = calloc(lab->nnodes, sizeof(*c->peer_idx));
-	if (!c->all || !c->cts || !c->bridge_made || !c->bridge_idx || !c->ns_made ||
-	    !c->peer_idx) {
+	if (!c->all || !c->cts || !c->bridge_made || !c->bridge_idx || !c->ns_made) {
 		cfs_networks_free(old, c->nold);
 		c->nold = 0;
 		return cfs_fail(err, ENOMEM, "planning");
@@ -533,7 +529,6 @@ int cfs_lab_up(const struct cfs_lab *lab, cfs_lab_progress_fn progress,
 	free(c.bridge_made);
 	free(c.bridge_idx);
 	free(c.ns_made);
-	free(c.peer_idx);
 	return r < 0 ? wrap(lab, "up", err) : 0;
 }
 
