@@ -234,7 +234,9 @@ test_harden_no_container_process_runs_the_cfsnet_binary() {
 	local ex=$! i=0 procs
 	# PID 1, its command, and the command exec started (a child of the
 	# exec process, which stays outside).
-	while procs="$pid $(pgrep -P "$pid") $(pgrep -P "$ex")" && [[ $(wc -w <<<"$procs") -lt 3 && $i -lt 100 ]]; do
+	# (";", not "&&": the assignment's status is pgrep's, 1 until the
+	# process is there.)
+	while procs="$pid $(pgrep -P "$pid") $(pgrep -P "$ex")"; [[ $(wc -w <<<"$procs") -lt 3 && $i -lt 100 ]]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
