@@ -473,27 +473,17 @@ int cfs_cg_open_with(enum cfs_cg_version v, const char *root,
 		     cfs_error_t *err)
 {
 	struct cfs_cgroup *cg;
-	bool any = false;
+	char first[PATH_MAX];
 
 	if (new_handle(v, root, name, &cg, err) < 0)
 		return -1;
 	/* The group is in the hierarchies its limits needed (see needs), and
 	 * a destroy that stopped halfway leaves it in fewer still: the handle
 	 * holds those it is in. */
-	any = cg->ndirs > 0;
-	if (any) {
-		char first[PATH_MAX];
-
-		snprintf(first, sizeof(first), "%s", cg->dirs[0].path);
-		prune_dirs(cg, exists, 0);
-		if (!cg->ndirs) {
-			cfs_fail(err, ENOENT, "cgroup of %s (%s)", name, first);
-			cfs_cg_free(cg);
-			return -1;
-		}
-	}
-	if (!any) {
-		cfs_fail(err, ENOENT, "cgroup of %s (%s)", name, root);
+	snprintf(first, sizeof(first), "%s", cg->ndirs ? cg->dirs[0].path : root);
+	prune_dirs(cg, exists, 0);
+	if (!cg->ndirs) {
+		cfs_fail(err, ENOENT, "cgroup of %s (%s)", name, first);
 		cfs_cg_free(cg);
 		return -1;
 	}
@@ -611,24 +601,6 @@ int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err)
 	return 0;
 }
 
-int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err)
-{
-	int fds[CFS_CG_NCTRL];
-	size_t n;
-	int r;
-
-	/* "0" in "tasks" moves the writing thread alone: the kernel needs no
-	 * global threadgroup lock for that, whose write side (taken for
-	 * "cgroup.procs" or another task's id) waits for an RCU grace
-	 * period. */
-	if (cfs_cg_open_tasks(cg, fds, CFS_ARRAY_SIZE(fds), &n, err) < 0)
-		return -1;
-	r = cfs_cg_enter_fds(fds, n, err);
-	while (n)
-		close(fds[--n]);
-	return r < 0 ? cfs_error_wrap(err, "joining cgroup %s", cg->name) : 0;
-}
-
 int cfs_cg_open_tasks(struct cfs_cgroup *cg, int *fds, size_t max, size_t *n,
 		      cfs_error_t *err)
 {
@@ -657,6 +629,10 @@ int cfs_cg_open_tasks(struct cfs_cgroup *cg, int *fds, size_t max, size_t *n,
 
 int cfs_cg_enter_fds(const int *fds, size_t n, cfs_error_t *err)
 {
+	/* "0" in "tasks" moves the writing thread alone: the kernel needs no
+	 * global threadgroup lock for that, whose write side (taken for
+	 * "cgroup.procs" or another task's id) waits for an RCU grace
+	 * period. */
 	for (size_t i = 0; i < n; i++)
 		if (write(fds[i], "0", 1) != 1)
 			return cfs_fail(err, errno ? errno : EIO, "joining the container's cgroup");

@@ -64,9 +64,9 @@ int cfs_cg_detect(const char *root, enum cfs_cg_version *v, cfs_error_t *err);
  * of cfsnet's own parent group). On failure nothing is left behind. A group
  * that already exists is an error (errnum EEXIST) and is left alone: a
  * stale one is removed with cfs_cg_open + cfs_cg_destroy.
- * Order for a container: create -> fork, the child waits -> enter(child's
- * pid) (or, v1, the child's own cfs_cg_enter_self) -> the child unshares
- * its cgroup namespace (if any) and execs. */
+ * Order for a container: fork, the child waits -> create -> enter(child's
+ * pid) (or, v1, the child's own write through cfs_cg_open_tasks' fds) ->
+ * the child unshares its cgroup namespace (if any) and execs. */
 int cfs_cg_create(const char *root, const char *name,
 		  const struct cfs_cg_limits *lim, struct cfs_cgroup **out,
 		  cfs_error_t *err);
@@ -78,17 +78,14 @@ int cfs_cg_open(const char *root, const char *name, struct cfs_cgroup **out,
 int cfs_cg_list(const char *root, char ***names, size_t *n, cfs_error_t *err);
 /* Moves pid into the group (every hierarchy on v1). */
 int cfs_cg_enter(struct cfs_cgroup *cg, pid_t pid, cfs_error_t *err);
-/* Moves the calling thread into the group, on v1 only (errnum EOPNOTSUPP on
- * v2: use cfs_cg_enter). For a single-threaded process, such as a child
- * just cloned, that is the whole process, and it is the cheap way in: it
- * costs microseconds where cfs_cg_enter costs an RCU grace period (several
- * ms). Paths are resolved at the call: call it before leaving the host's
- * mount namespace view. */
-int cfs_cg_enter_self(struct cfs_cgroup *cg, cfs_error_t *err);
-/* The same, split in two for a child that is past its pivot_root: the
- * group's "tasks" files (v1 only; EOPNOTSUPP on v2), opened O_WRONLY |
- * O_CLOEXEC into fds[0..*n) (at most max), for the child to write "0" into
- * (cfs_cg_enter_fds). On failure none stays open. */
+/* How a process moves itself into the group, on v1 only: the group's
+ * "tasks" files, opened O_WRONLY | O_CLOEXEC into fds[0..*n) (at most max;
+ * errnum EOPNOTSUPP on v2: use cfs_cg_enter; on failure none stays open),
+ * then "0" written into each by the process (cfs_cg_enter_fds), which may
+ * be past its pivot_root by then. For a single-threaded process, such as a
+ * child just cloned, moving the writing thread moves the whole process, and
+ * it is the cheap way in: microseconds, where cfs_cg_enter costs an RCU
+ * grace period (several ms). */
 int cfs_cg_open_tasks(struct cfs_cgroup *cg, int *fds, size_t max, size_t *n,
 		      cfs_error_t *err);
 int cfs_cg_enter_fds(const int *fds, size_t n, cfs_error_t *err);

@@ -51,32 +51,21 @@ static int netns_dir_prepare(cfs_error_t *err)
 }
 
 struct ns_thread {
-	int nsfd;                   /* in: namespace to join, -1: a new one */
+	int nsfd;                   /* in: namespace to join */
 	int (*fn)(void *);
 	void *arg;
 	int ret;
-	int errnum;                 /* setns/unshare failure */
-	int newfd;                  /* out (nsfd == -1): fd of the new netns */
+	int errnum;                 /* setns failure */
 };
 
-/* Network namespaces are per thread: a thread can unshare or setns its
- * netns without touching the rest of the process, and every socket it
- * opens belongs to that namespace for life. */
+/* Network namespaces are per thread: a thread can setns its netns without
+ * touching the rest of the process, and every socket it opens belongs to
+ * that namespace for life. */
 static void *ns_thread_main(void *p)
 {
 	struct ns_thread *t = p;
 
-	if (t->nsfd < 0) {
-		if (unshare(CLONE_NEWNET) < 0) {
-			t->errnum = errno;
-			return NULL;
-		}
-		t->newfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (t->newfd < 0) {
-			t->errnum = errno;
-			return NULL;
-		}
-	} else if (setns(t->nsfd, CLONE_NEWNET) < 0) {
+	if (setns(t->nsfd, CLONE_NEWNET) < 0) {
 		t->errnum = errno;
 		return NULL;
 	}
@@ -92,15 +81,12 @@ static int ns_thread_run(struct ns_thread *t, cfs_error_t *err)
 
 	t->errnum = 0;
 	t->ret = 0;
-	t->newfd = -1;
 	r = pthread_create(&th, NULL, ns_thread_main, t);
 	if (r)
 		return cfs_fail(err, r, "starting a namespace thread");
 	pthread_join(th, NULL);
 	if (t->errnum)
-		return cfs_fail(err, t->errnum, t->nsfd < 0 ?
-				"creating a network namespace" :
-				"joining a network namespace");
+		return cfs_fail(err, t->errnum, "joining a network namespace");
 	return 0;
 }
 

@@ -321,8 +321,8 @@ void cfs_init_main(struct cfs_init_ctx *c)
 	keep[1] = keep[0] == c->sock ? c->nsfd : c->sock;
 	close_all_but(keep, 2);
 	/* The parent's signals stay blocked (cfsnet-init takes them, with
-	 * sigtimedwait); meanwhile handlers make sure the kernel never discards one sent to a pid
-	 * namespace's init for want of a handler. */
+	 * sigtimedwait); until then handlers make sure the kernel never
+	 * discards one sent to a pid namespace's init for want of a handler. */
 	for (size_t i = 0; i < CFS_ARRAY_SIZE(fwd_signals); i++)
 		sigaction(fwd_signals[i], &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);

@@ -488,7 +488,7 @@ static int start_container(struct run_ctx *c, pid_t *pidp, int *status,
 	*pidp = pid;
 	/* The group is made while the child mounts its root. On cgroup v1
 	 * the child moves itself in through the "tasks" files we open for it
-	 * (far cheaper than our moving it by pid: see cfs_cg_enter_self),
+	 * (far cheaper than our moving it by pid: see cfs_cg_open_tasks),
 	 * sent with the go; on v2 we move it. */
 	if (step_cgroup(c, err) < 0)
 		goto kill;
@@ -578,7 +578,7 @@ static int run_core(const struct cfs_run_opts *o, struct cfs_run_result *res,
 	    step_overlay(&c, err) < 0 || step_network(&c, err) < 0)
 		goto fail;
 	/* Blocked from before the clone to the end: PID 1 inherits the mask
-	 * (it takes them with sigwaitinfo), and here a ^C or a SIGTERM while
+	 * (cfsnet-init takes them with sigtimedwait), and here a ^C or a SIGTERM while
 	 * the container runs is passed on instead of killing us before the
 	 * cleanup. */
 	sigprocmask(SIG_BLOCK, &fwd, &old);

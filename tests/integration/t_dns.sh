@@ -131,6 +131,13 @@ test_dns_connect_names_both_networks() {
 	assert_contains "$(cat /etc/netns/dnsa/hosts)" $'10.31.0.254\tdnsr' "dnsa's hosts"
 	assert_not_contains "$(cat /etc/netns/dnsa/hosts)" dnsb "dnsa's hosts (blue is not its network)"
 	assert_eq 10.32.0.2 "$(cfs exec dnsr -- getent -s files hosts dnsb | awk '{print $1}')" "dnsb from the router"
+	# A new member of either network reaches the router's own file too
+	# (it shares neither network's file), and leaves it again.
+	cfs up dnsc --net dnsblue >/dev/null
+	assert_contains "$(cat /etc/netns/dnsr/hosts)" $'\tdnsc' "the router's hosts after a new blue member"
+	assert_contains "$(cat /etc/netns/dnsb/hosts)" $'\tdnsc' "dnsb's hosts after a new blue member"
+	cfs down dnsc
+	assert_not_contains "$(cat /etc/netns/dnsr/hosts)" dnsc "the router's hosts after that member left"
 	cfs disconnect dnsr dnsblue
 	assert_not_contains "$(cat /etc/netns/dnsb/hosts)" dnsr "dnsb's hosts after disconnect"
 	assert_not_contains "$(cat /etc/netns/dnsr/hosts)" dnsb "the router's hosts after disconnect"

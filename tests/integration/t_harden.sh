@@ -170,15 +170,22 @@ print("%d:%d seals=%s" % (st.st_ino, st.st_dev, seals))' "$1"
 # hd_ino FILE: "<inode>:<device>" of FILE.
 hd_ino() { stat -L -c '%i:%d' "$1"; }
 
+# hd_run_copy: a copy of cfsnet in $BIN (so that once the container is
+# gone nothing executes it any more: a busy binary refuses writes anyway),
+# its md5 in $SUM, and container $N run by it, detached, PID 1's pid in $PID.
+hd_run_copy() {
+	local out
+	BIN=$CFS_IT_TMP/cfsnet-copy
+	cp "$CFSNET" "$BIN"
+	SUM=$(md5sum <"$BIN")
+	out=$("$BIN" run "$N" --rootfs "$ROOT" --detach -- sleep 1000) || fail "run --detach with the copy"
+	PID=$(grep -oE '[0-9]+\)$' <<<"$out" | tr -d ')')
+}
+
 test_harden_cfsnet_binary_cannot_be_written_from_inside() {
 	hd_setup
-	# A copy of cfsnet, so that once the container is gone nothing
-	# executes it any more (a busy binary refuses writes anyway).
-	local bin=$CFS_IT_TMP/cfsnet-copy sum pid out info
-	cp "$CFSNET" "$bin"
-	sum=$(md5sum <"$bin")
-	out=$("$bin" run "$N" --rootfs "$ROOT" --detach -- sleep 1000) || fail "run --detach with the copy"
-	pid=$(grep -oE '[0-9]+\)$' <<<"$out" | tr -d ')')
+	hd_run_copy
+	local bin=$BIN sum=$SUM pid=$PID info
 	# Inside: PID 1 is cfsnet-init, and no handle on it can be had.
 	assert_exit 0 cfs exec "$N" -- probe open /proc/1/exe
 	assert_contains "$OUT" "/proc/1/exe rdonly EACCES wronly EACCES path EACCES" "PID 1's exe from inside"
@@ -216,11 +223,8 @@ PY
 
 test_harden_no_container_process_runs_the_cfsnet_binary() {
 	hd_setup
-	local bin=$CFS_IT_TMP/cfsnet-copy sum pid out p
-	cp "$CFSNET" "$bin"
-	sum=$(md5sum <"$bin")
-	out=$("$bin" run "$N" --rootfs "$ROOT" --detach -- sleep 1000) || fail "run --detach with the copy"
-	pid=$(grep -oE '[0-9]+\)$' <<<"$out" | tr -d ')')
+	hd_run_copy
+	local bin=$BIN sum=$SUM pid=$PID p
 	# The classic way to make the kernel execute the runtime inside a
 	# container: a script whose interpreter is /proc/self/exe, run
 	# through exec. Its /proc/self/exe is cfsnet-init's sealed copy, which

@@ -623,8 +623,15 @@ static void v1_all_limits(void **state)
 	assert_string_equal(get("%s/pids/cfsnet/web/cgroup.procs", F.root), "4242");
 	assert_string_equal(get("%s/memory/cgroup.procs", F.root), "1\n");
 	/* The cheap way in for a fresh child: "0" into each hierarchy's
-	 * tasks (the calling thread). */
-	assert_int_equal(cfs_cg_enter_self(cg, &err), 0);
+	 * tasks (the calling thread), through fds opened for it. */
+	int tfd[8];
+	size_t nt;
+
+	assert_int_equal(cfs_cg_open_tasks(cg, tfd, 8, &nt, &err), 0);
+	assert_int_equal(nt, 4);
+	assert_int_equal(cfs_cg_enter_fds(tfd, nt, &err), 0);
+	while (nt)
+		close(tfd[--nt]);
 	for (int i = 0; i < 4; i++) {
 		const char *h[] = { "cpuset", "cpu,cpuacct", "memory", "pids" };
 
@@ -945,8 +952,12 @@ static void v2_all_limits(void **state)
 		NULL });
 	assert_int_equal(cfs_cg_enter(cg, 99, &err), 0);
 	/* v2 has no per-thread way in for a plain group. */
-	assert_int_equal(cfs_cg_enter_self(cg, &err), -1);
+	int tfd[8];
+	size_t nt;
+
+	assert_int_equal(cfs_cg_open_tasks(cg, tfd, 8, &nt, &err), -1);
 	assert_int_equal(err.errnum, EOPNOTSUPP);
+	assert_int_equal(nt, 0);
 	assert_string_equal(get("%s/cfsnet/web/cgroup.procs", F.root), "99");
 	assert_int_equal(cfs_cg_destroy(cg, &err), -1);
 	assert_int_equal(err.errnum, EBUSY);
