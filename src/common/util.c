@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,17 +46,23 @@ int cfs_read_file(const char *path, char **out, size_t *lenp, cfs_error_t *err)
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return cfs_fail(err, errno, "reading %s", path);
+	/* A large state file (a network of 1000 members) is read into one
+	 * buffer of its size, not grown by copies; /proc files say 0. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 4096 &&
+	    st.st_size < (1 << 26))
+		cap = (size_t)st.st_size + 2048;
 	for (;;) {
 		ssize_t n;
 
-		if (cap - len < 1024) {
+		if (!buf || cap - len < 1024) {
 			char *nb;
 
-			cap = cap ? cap * 2 : 4096;
+			cap = !cap ? 4096 : buf ? cap * 2 : cap;
 			nb = realloc(buf, cap);
 			if (!nb)
 				return cfs_fail(err, ENOMEM, "reading %s", path);
@@ -116,4 +123,69 @@ int cfs_mkdir(const char *path, mode_t mode, cfs_error_t *err)
 				path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
 				(unsigned)geteuid());
 	return 0;
+}
+
+static bool buf_reserve(struct cfs_buf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *np;
+
+	if (b->failed)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	np = realloc(b->p, cap);
+	if (!np) {
+		b->failed = true;
+		return false;
+	}
+	b->p = np;
+	b->cap = cap;
+	return true;
+}
+
+void cfs_buf_add(struct cfs_buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void cfs_buf_printf(struct cfs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if (!buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *cfs_buf_take(struct cfs_buf *b)
+{
+	char *p = NULL;
+
+	/* An empty buffer still gives "" */
+	if (buf_reserve(b, 0)) {
+		p = b->p;
+		p[b->len] = '\0';
+	} else {
+		free(b->p);
+	}
+	memset(b, 0, sizeof(*b));
+	return p;
 }

@@ -2,8 +2,10 @@
 #ifndef CFS_UTIL_H
 #define CFS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -33,6 +35,27 @@ static inline int cfs_steal_fd(int *fd)
 }
 
 #define CFS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growing string for files built line by line (state, hosts): plain
+ * appends, where stdio's formatting costs a microsecond a line. A failed
+ * allocation is remembered and reported once, by cfs_buf_take. */
+struct cfs_buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+void cfs_buf_add(struct cfs_buf *b, const char *s, size_t n);
+static inline void cfs_buf_puts(struct cfs_buf *b, const char *s)
+{
+	cfs_buf_add(b, s, strlen(s));
+}
+/* Formatted, for the few lines that are not a hot loop's. */
+void cfs_buf_printf(struct cfs_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The NUL-terminated text (the caller frees it), or NULL after a failed
+ * allocation (the buffer is freed). */
+char *cfs_buf_take(struct cfs_buf *b);
 
 /* Writes data to path atomically: a temporary file in the same directory,
  * fsync-free (state lives on tmpfs), then rename(2). Mode 0600. */

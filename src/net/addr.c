@@ -65,10 +65,22 @@ int cfs_cidr_parse(const char *s, struct cfs_cidr *out)
 	return 0;
 }
 
+/* By hand, not snprintf: state and hosts files write one address per
+ * member, and a network of 1000 members is formatted on every `up`. */
 void cfs_ip4_format(uint32_t a, char buf[CFS_IP4_STRLEN])
 {
-	snprintf(buf, CFS_IP4_STRLEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-		 (a >> 8) & 255, a & 255);
+	char *p = buf;
+
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned v = (a >> shift) & 255;
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = shift ? '.' : '\0';
+	}
 }
 
 void cfs_cidr_format(const struct cfs_cidr *c, char buf[CFS_CIDR_STRLEN])

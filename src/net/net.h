@@ -152,8 +152,9 @@ struct cfs_link_set {
  * NLM_F_REQUEST|NLM_F_ACK (+ CREATE|EXCL for creations); seq is 0. */
 struct nlmsghdr *cfs_msg_veth(void *buf, size_t len,
 			      const struct cfs_veth_spec *spec);
+/* mac: the bridge's own address (NULL: the kernel's choice) */
 struct nlmsghdr *cfs_msg_bridge(void *buf, size_t len, const char *name,
-				unsigned mtu, bool up);
+				unsigned mtu, const uint8_t *mac, bool up);
 struct nlmsghdr *cfs_msg_link_set(void *buf, size_t len,
 				  const struct cfs_link_set *set);
 struct nlmsghdr *cfs_msg_link_del(void *buf, size_t len, const char *name);
@@ -204,7 +205,11 @@ struct nlmsghdr *cfs_msg_vxlan(void *buf, size_t len,
 int cfs_nl_queue_veth(struct cfs_nl *nl, const struct cfs_veth_spec *spec,
 		      cfs_error_t *err);
 /* The bridge is created down: set what must precede IFF_UP (no IPv6
- * link-local) first, then bring it up with cfs_nl_queue_link_set. */
+ * link-local) first, then bring it up with cfs_nl_queue_link_set. It gets
+ * a random, locally administered address of its own, which it keeps: a
+ * bridge left to choose takes its lowest port's, so its address (the
+ * containers' gateway) would change as containers come and go, and the
+ * kernel would rescan every port on each join to choose again. */
 int cfs_nl_queue_bridge(struct cfs_nl *nl, const char *name, unsigned mtu,
 			cfs_error_t *err);
 int cfs_nl_queue_link_set(struct cfs_nl *nl, const struct cfs_link_set *set,
@@ -422,5 +427,8 @@ int cfs_ip_forward_set(int value, cfs_error_t *err);
 /* net.ipv6.conf.all.forwarding */
 int cfs_ip6_forward_get(int *value, cfs_error_t *err);
 int cfs_ip6_forward_set(int value, cfs_error_t *err);
+/* net.ipv6.conf.IFNAME.disable_ipv6 = 1, for a link that is only a bridge
+ * port: see cfs_veth_into. Fails (ENOENT) on a kernel without IPv6. */
+int cfs_link_ipv6_off(const char *ifname, cfs_error_t *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "../ns/ns.h"
@@ -390,8 +391,12 @@ int cfs_nl_queue_bridge(struct cfs_nl *nl, const char *name, unsigned mtu,
 {
 	size_t room;
 	void *p = nl_tail(nl, &room);
+	uint8_t mac[6];
 
-	return nl_queue(nl, cfs_msg_bridge(p, room, name, mtu, false), 0, err,
+	if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+		return cfs_fail(err, errno ? errno : EIO, "creating bridge %s", name);
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, local */
+	return nl_queue(nl, cfs_msg_bridge(p, room, name, mtu, mac, false), 0, err,
 			"creating bridge %s", name);
 }
 

@@ -93,11 +93,11 @@ struct nlmsghdr *cfs_msg_veth(void *buf, size_t len,
 }
 
 struct nlmsghdr *cfs_msg_bridge(void *buf, size_t len, const char *name,
-				unsigned mtu, bool up)
+				unsigned mtu, const uint8_t *mac, bool up)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	struct nlattr *linkinfo;
+	struct nlattr *linkinfo, *data;
 
 	ifi = ifi_start(&nlh, buf, len, RTM_NEWLINK,
 			REQ | NLM_F_CREATE | NLM_F_EXCL);
@@ -107,11 +107,21 @@ struct nlmsghdr *cfs_msg_bridge(void *buf, size_t len, const char *name,
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
 	}
+	/* Multicast snooping off: the bridge floods multicast to every
+	 * member, as a hub would. A lab network has no IGMP/MLD querier, so
+	 * a snooping bridge may forget a group's members and stop delivering
+	 * to them; and while it snoops, the kernel re-arms every port's
+	 * multicast timers on each port change, a cost that grows with the
+	 * number of containers. */
 	if (!mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, name) ||
 	    (mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, mtu)) ||
+	    (mac && !mnl_attr_put_check(nlh, len, IFLA_ADDRESS, 6, mac)) ||
 	    !(linkinfo = mnl_attr_nest_start_check(nlh, len, IFLA_LINKINFO)) ||
-	    !mnl_attr_put_strz_check(nlh, len, IFLA_INFO_KIND, "bridge"))
+	    !mnl_attr_put_strz_check(nlh, len, IFLA_INFO_KIND, "bridge") ||
+	    !(data = mnl_attr_nest_start_check(nlh, len, IFLA_INFO_DATA)) ||
+	    !mnl_attr_put_u8_check(nlh, len, IFLA_BR_MCAST_SNOOPING, 0))
 		return NULL;
+	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 	return nlh;
 }

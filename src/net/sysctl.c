@@ -1,8 +1,10 @@
-/* sysctl.c - net.ipv4.ip_forward and net.ipv6.conf.all.forwarding of the
- * caller's network namespace. */
+/* sysctl.c - net.ipv4.ip_forward, net.ipv6.conf.all.forwarding and a
+ * link's disable_ipv6, in the caller's network namespace. There is no
+ * netlink request for these: they are files under /proc/sys. */
 #include "net.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../common/util.h"
@@ -43,4 +45,13 @@ int cfs_ip6_forward_get(int *value, cfs_error_t *err)
 int cfs_ip6_forward_set(int value, cfs_error_t *err)
 {
 	return cfs_write_string(IP6_FORWARD, value ? "1\n" : "0\n", err);
+}
+
+int cfs_link_ipv6_off(const char *ifname, cfs_error_t *err)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	return cfs_write_string(path, "1\n", err);
 }

@@ -69,8 +69,10 @@ static void prune_etc_netns(void)
 static const char hosts_head[] =
 	"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 
-/* The members of net but skip, one "ADDR<TAB>NAME" line each. */
-static void hosts_lines(FILE *f, const struct cfs_network *net, const char *skip)
+/* The members of net but skip, one "ADDR<TAB>NAME" line each: plain
+ * appends, as the shared file of a large network is rebuilt on each `up`. */
+static void hosts_lines(struct cfs_buf *b, const struct cfs_network *net,
+			const char *skip)
 {
 	char ip[CFS_IP4_STRLEN];
 
@@ -78,18 +80,11 @@ static void hosts_lines(FILE *f, const struct cfs_network *net, const char *skip
 		if (skip && !strcmp(net->leases[i].name, skip))
 			continue;
 		cfs_ip4_format(net->leases[i].addr, ip);
-		fprintf(f, "%s\t%s\n", ip, net->leases[i].name);
+		cfs_buf_puts(b, ip);
+		cfs_buf_add(b, "\t", 1);
+		cfs_buf_puts(b, net->leases[i].name);
+		cfs_buf_add(b, "\n", 1);
 	}
-}
-
-static int memstream_done(FILE *f, char **buf, char **out, cfs_error_t *err)
-{
-	if (fclose(f) != 0) {
-		free(*buf);
-		return cfs_fail(err, ENOMEM, "building hosts");
-	}
-	*out = *buf;
-	return 0;
 }
 
 /* hosts of a container on net (its first network) and the networks of
@@ -98,14 +93,10 @@ static int hosts_text(struct cfs_state *st, const struct cfs_network *net,
 		      const struct cfs_container *ct, const char *skip,
 		      char **out, cfs_error_t *err)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	struct cfs_buf b = { 0 };
 
-	if (!f)
-		return cfs_fail(err, errno, "building hosts");
-	fputs(hosts_head, f);
-	hosts_lines(f, net, skip);
+	cfs_buf_puts(&b, hosts_head);
+	hosts_lines(&b, net, skip);
 	for (size_t i = 0; ct && i < ct->nattach; i++) {
 		struct cfs_network other;
 		cfs_error_t e2 = { 0 };
@@ -113,10 +104,13 @@ static int hosts_text(struct cfs_state *st, const struct cfs_network *net,
 		if (!strcmp(ct->attach[i].network, net->name) ||
 		    cfs_network_load(st, ct->attach[i].network, &other, &e2) < 0)
 			continue;
-		hosts_lines(f, &other, skip);
+		hosts_lines(&b, &other, skip);
 		cfs_network_free(&other);
 	}
-	return memstream_done(f, &buf, out, err);
+	*out = cfs_buf_take(&b);
+	if (!*out)
+		return cfs_fail(err, ENOMEM, "building hosts");
+	return 0;
 }
 
 /* Written in place, not renamed over: a container started by `run` has

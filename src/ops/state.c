@@ -319,33 +319,33 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 		       cfs_error_t *err)
 {
 	char subnet[CFS_CIDR_STRLEN], ip[CFS_IP4_STRLEN];
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f;
+	struct cfs_buf b = { 0 };
 
-	f = open_memstream(&buf, &size);
-	if (!f)
-		return cfs_fail(err, errno, "formatting network %s", net->name);
 	cfs_cidr_format(&net->subnet, subnet);
-	fprintf(f, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n"
-		"internal=%d\nkeep=%d\n", net->name, cfs_mode_name(net->mode),
-		subnet, net->ifname, net->mtu, net->internal, net->keep);
+	cfs_buf_printf(&b, "name=%s\nmode=%s\nsubnet=%s\nifname=%s\nmtu=%u\n"
+		       "internal=%d\nkeep=%d\n", net->name, cfs_mode_name(net->mode),
+		       subnet, net->ifname, net->mtu, net->internal, net->keep);
 	if (net->has6) {
 		char p6[CFS_CIDR6_STRLEN];
 
 		cfs_cidr6_format(&net->subnet6, p6);
-		fprintf(f, "ipv6=%s\n", p6);
+		cfs_buf_printf(&b, "ipv6=%s\n", p6);
 	}
 	if (net->vni) {
 		char r[CFS_IP4_STRLEN], l[CFS_IP4_STRLEN];
 
 		cfs_ip4_format(net->remote, r);
 		cfs_ip4_format(net->local, l);
-		fprintf(f, "vxlan=%u %s %s\n", net->vni, r, l);
+		cfs_buf_printf(&b, "vxlan=%u %s %s\n", net->vni, r, l);
 	}
+	/* One line per member: plain appends (this runs on every `up`). */
 	for (size_t i = 0; i < net->nleases; i++) {
 		cfs_ip4_format(net->leases[i].addr, ip);
-		fprintf(f, "lease=%s %s\n", ip, net->leases[i].name);
+		cfs_buf_add(&b, "lease=", 6);
+		cfs_buf_puts(&b, ip);
+		cfs_buf_add(&b, " ", 1);
+		cfs_buf_puts(&b, net->leases[i].name);
+		cfs_buf_add(&b, "\n", 1);
 	}
 	for (size_t i = 0; i < net->nleases; i++) {
 		char a6[CFS_IP6_STRLEN];
@@ -353,13 +353,11 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 		if (!net->leases[i].has6)
 			continue;
 		cfs_ip6_format(&net->leases[i].addr6, a6);
-		fprintf(f, "lease6=%s %s\n", a6, net->leases[i].name);
+		cfs_buf_printf(&b, "lease6=%s %s\n", a6, net->leases[i].name);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
+	*out = cfs_buf_take(&b);
+	if (!*out)
 		return cfs_fail(err, ENOMEM, "formatting network %s", net->name);
-	}
-	*out = buf;
 	return 0;
 }
 
@@ -374,7 +372,21 @@ static int net_key(const char *key, const char *val, void *arg,
 	struct net_parse *p = arg;
 	struct cfs_network *net = p->net;
 
-	if (!strcmp(key, "name")) {
+	/* lease= first: a network's file is mostly its members' lines */
+	if (!strcmp(key, "lease")) {
+		char ip[CFS_IP4_STRLEN];
+		const char *sp = strchr(val, ' ');
+		uint32_t addr;
+
+		if (!sp || (size_t)(sp - val) >= sizeof(ip))
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		memcpy(ip, val, (size_t)(sp - val));
+		ip[sp - val] = '\0';
+		if (cfs_ip4_parse(ip, &addr) < 0 || !sp[1] ||
+		    strlen(sp + 1) > CFS_NAME_MAX)
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		return cfs_network_add_lease(net, addr, sp + 1, err);
+	} else if (!strcmp(key, "name")) {
 		p->seen |= K_NAME;
 		return copy_str(net->name, sizeof(net->name), val, key, err);
 	} else if (!strcmp(key, "mode")) {
@@ -398,19 +410,6 @@ static int net_key(const char *key, const char *val, void *arg,
 		if (strcmp(val, "0") && strcmp(val, "1"))
 			return cfs_fail(err, EINVAL, "bad %s '%s'", key, val);
 		*b = val[0] == '1';
-	} else if (!strcmp(key, "lease")) {
-		char ip[CFS_IP4_STRLEN];
-		const char *sp = strchr(val, ' ');
-		uint32_t addr;
-
-		if (!sp || (size_t)(sp - val) >= sizeof(ip))
-			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
-		memcpy(ip, val, (size_t)(sp - val));
-		ip[sp - val] = '\0';
-		if (cfs_ip4_parse(ip, &addr) < 0 || !sp[1] ||
-		    strlen(sp + 1) > CFS_NAME_MAX)
-			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
-		return cfs_network_add_lease(net, addr, sp + 1, err);
 	} else if (!strcmp(key, "lease6")) {
 		/* After the lease= lines: it completes the member's lease. */
 		char ip6[CFS_IP6_STRLEN];
@@ -464,19 +463,36 @@ int cfs_network_parse(const char *text, struct cfs_network *net,
 	return 0;
 }
 
+/* The room an array of n leases has: it grows by doubling (a network is
+ * parsed lease by lease), with no field to carry the size, since every
+ * array is allocated here or in cfs_network_copy with this rule. */
+static size_t lease_room(size_t n)
+{
+	size_t room = 8;
+
+	while (room < n)
+		room *= 2;
+	return room;
+}
+
 int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
 			  const char *name, cfs_error_t *err)
 {
 	struct cfs_lease *l;
 
-	l = realloc(net->leases, (net->nleases + 1) * sizeof(*l));
-	if (!l)
-		return cfs_fail(err, ENOMEM, "adding a lease");
-	net->leases = l;
+	if (!net->leases || net->nleases == lease_room(net->nleases)) {
+		l = realloc(net->leases,
+			    lease_room(net->nleases + 1) * sizeof(*l));
+		if (!l)
+			return cfs_fail(err, ENOMEM, "adding a lease");
+		net->leases = l;
+	}
 	l = &net->leases[net->nleases++];
 	memset(l, 0, sizeof(*l));
 	l->addr = addr;
-	snprintf(l->name, sizeof(l->name), "%s", name);
+	/* by hand: a network's every member passes here on each load */
+	for (size_t i = 0; i < sizeof(l->name) - 1 && name[i]; i++)
+		l->name[i] = name[i];
 	return 0;
 }
 
@@ -498,7 +514,7 @@ int cfs_network_copy(struct cfs_network *dst, const struct cfs_network *src,
 	*dst = *src;
 	dst->leases = NULL;
 	if (src->nleases) {
-		dst->leases = malloc(src->nleases * sizeof(*dst->leases));
+		dst->leases = malloc(lease_room(src->nleases) * sizeof(*dst->leases));
 		if (!dst->leases)
 			return cfs_fail(err, ENOMEM, "copying network %s", src->name);
 		memcpy(dst->leases, src->leases,

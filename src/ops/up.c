@@ -279,6 +279,7 @@ int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
 				   .alias = CFS_LINK_ALIAS };
 	char alias[64];
 	cfs_error_t e2 = { 0 };
+	bool created = false;
 	int idx;
 
 	/* A link of this name may be one of ours that the kernel has not yet
@@ -296,12 +297,37 @@ int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
 		*err = e2;
 		return -1;
 	}
-	if (cfs_nl_queue_veth(nl, &spec, err) < 0 ||
-	    (ll.no_ipv6_ll &&
-	     cfs_nl_queue_link_set(nl, &ll, "configuring the host veth", err) < 0) ||
-	    cfs_nl_queue_link_set(nl, &up, "bringing the host veth up", err) < 0)
+	if (cfs_nl_queue_veth(nl, &spec, err) < 0)
 		return -1;
-	return cfs_nl_flush(nl, err);
+	/* A bridge port carries frames, not addresses: with IPv6 off before
+	 * it comes up, the kernel gives it no multicast route, and its routing
+	 * table no longer grows by one route per container, a table the
+	 * kernel walks on every link change (at 1000 members, a third of a
+	 * millisecond per `up`). The switch is a file, so the veth must exist
+	 * first: one more round trip. Without it (no IPv6, a read-only
+	 * /proc/sys), the port only makes no link-local address. */
+	if (master > 0) {
+		if (cfs_nl_flush(nl, err) < 0)
+			return -1;
+		created = true;
+		if (cfs_link_ipv6_off(host_veth, &e2) == 0)
+			ll.no_ipv6_ll = false;
+	}
+	if ((ll.no_ipv6_ll &&
+	     cfs_nl_queue_link_set(nl, &ll, "configuring the host veth", err) < 0) ||
+	    cfs_nl_queue_link_set(nl, &up, "bringing the host veth up", err) < 0 ||
+	    cfs_nl_flush(nl, err) < 0) {
+		cfs_error_t e3 = { 0 };
+
+		/* A pair known to be ours goes at once (the caller registers
+		 * its undo only on success); one that may not have been made
+		 * by us is left alone (its name may be somebody else's). */
+		if (created &&
+		    cfs_nl_queue_link_del(nl, host_veth, CFS_NL_MISSING_OK, &e3) == 0)
+			cfs_nl_flush(nl, &e3);
+		return -1;
+	}
+	return 0;
 }
 
 static int step_veth(struct up_ctx *c, cfs_error_t *err)

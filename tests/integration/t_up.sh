@@ -27,6 +27,38 @@ test_up_bridge_holds_gateway_and_enslaves_host_veth() {
 	assert_eq "" "$(addr4 cfs-a)" "address of the host veth in bridge mode"
 }
 
+# A bridge port is switched, not addressed: IPv6 off on it (so the host's
+# IPv6 routes do not grow by one per container), and the bridge floods
+# multicast (no snooping: a lab network has no querier).
+test_up_bridge_port_without_ipv6_bridge_without_snooping() {
+	cfs up a --ip 10.0.0.2/24
+	cfs up b --ip 10.0.0.3/24
+	assert_eq 0 "$(cat /sys/class/net/cfsbr0/bridge/multicast_snooping)" "multicast snooping of cfsbr0"
+	assert_eq 1 "$(cat /proc/sys/net/ipv6/conf/cfs-a/disable_ipv6)" "disable_ipv6 of cfs-a"
+	assert_eq 1 "$(cat /proc/sys/net/ipv6/conf/cfs-b/disable_ipv6)" "disable_ipv6 of cfs-b"
+	assert_eq "" "$(ip -6 route show table all dev cfs-a)" "IPv6 routes through cfs-a"
+	# The containers' own IPv6 is untouched: each still has its loopback ::1
+	# and the frames between them still cross the bridge.
+	ping_ok a 10.0.0.3
+	ip netns exec a ip -6 addr show dev lo | grep -q '::1/128' || fail "no ::1 inside a"
+}
+
+# The bridge's address (the gateway's, in every container's ARP cache) is
+# its own, set at creation: it does not follow the ports as they come and go.
+test_up_bridge_keeps_its_own_address() {
+	cfs up a --ip 10.0.0.2/24
+	local mac
+	mac=$(cat /sys/class/net/cfsbr0/address)
+	assert_eq 3 "$(cat /sys/class/net/cfsbr0/addr_assign_type)" "addr_assign_type of cfsbr0 (3: set)"
+	[[ $mac =~ ^[0-9a-f][26ae]: ]] || fail "bridge address $mac is not locally administered unicast"
+	local i
+	for i in 1 2 3 4; do cfs up "m$i" --ip "10.0.0.$((10 + i))/24"; done
+	assert_eq "$mac" "$(cat /sys/class/net/cfsbr0/address)" "bridge address after 4 more members"
+	cfs down a
+	assert_eq "$mac" "$(cat /sys/class/net/cfsbr0/address)" "bridge address after the first member left"
+	ping_ok m1 10.0.0.1
+}
+
 test_up_mtu_is_1500_on_both_ends() {
 	cfs up a --ip 10.0.0.2/24
 	assert_eq 1500 "$(link_field a eth0 mtu)" "mtu of eth0"

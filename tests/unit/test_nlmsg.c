@@ -133,14 +133,15 @@ static void too_small_buffers_fail(void **state)
 	need = cfs_msg_addr4(buf, sizeof(buf), 3, &c)->nlmsg_len;
 	for (size_t len = 0; len < need; len += 4)
 		assert_null(cfs_msg_addr4(buf, len, 3, &c));
-	assert_null(cfs_msg_bridge(buf, 8, "cfsbr0", 0, false));
+	assert_null(cfs_msg_bridge(buf, 8, "cfsbr0", 0, NULL, false));
 }
 
 static void bridge(void **state)
 {
 	char buf[512];
 	const struct nlattr *tb[MAXA], *li[MAXA];
-	struct nlmsghdr *nlh = cfs_msg_bridge(buf, sizeof(buf), "cfsbr0", 1500, false);
+	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	struct nlmsghdr *nlh = cfs_msg_bridge(buf, sizeof(buf), "cfsbr0", 1500, mac, false);
 
 	(void)state;
 	assert_non_null(nlh);
@@ -149,9 +150,23 @@ static void bridge(void **state)
 	parse_msg(nlh, sizeof(struct ifinfomsg), tb);
 	assert_string_equal(mnl_attr_get_str(tb[IFLA_IFNAME]), "cfsbr0");
 	assert_int_equal(mnl_attr_get_u32(tb[IFLA_MTU]), 1500);
+	assert_int_equal(mnl_attr_get_payload_len(tb[IFLA_ADDRESS]), 6);
+	assert_memory_equal(mnl_attr_get_payload(tb[IFLA_ADDRESS]), mac, 6);
 	parse_nest(tb[IFLA_LINKINFO], 0, li);
 	assert_string_equal(mnl_attr_get_str(li[IFLA_INFO_KIND]), "bridge");
-	assert_null(li[IFLA_INFO_DATA]);
+	/* multicast snooping off, and nothing else of the bridge's set */
+	assert_non_null(li[IFLA_INFO_DATA]);
+	{
+		const struct nlattr *br[MAXA];
+		int n = 0;
+
+		parse_nest(li[IFLA_INFO_DATA], 0, br);
+		for (int i = 0; i < MAXA; i++)
+			n += br[i] != NULL;
+		assert_int_equal(n, 1);
+		assert_non_null(br[IFLA_BR_MCAST_SNOOPING]);
+		assert_int_equal(mnl_attr_get_u8(br[IFLA_BR_MCAST_SNOOPING]), 0);
+	}
 }
 
 static void link_set(void **state)

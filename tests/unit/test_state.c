@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/util.h"
 #include "ops/state.h"
 
 static struct cfs_container sample_ct(void)
@@ -111,6 +112,87 @@ static void container_malformed(void **state)
 	assert_int_equal(cfs_container_parse("garbage\n", &b, &err), -1);
 	assert_int_equal(cfs_container_parse("mtu=99999\n", &b, &err), -1);
 	assert_int_equal(cfs_container_parse("mode=router\n", &b, &err), -1);
+}
+
+/* A network of 1000 members: the lease array grows past each doubling,
+ * a copy can still grow, and the text holds every member once, in order. */
+static void network_many_members(void **state)
+{
+	struct cfs_network a = { 0 }, b, c;
+	cfs_error_t err = { 0 };
+	char *text, name[16], line[64];
+
+	(void)state;
+	strcpy(a.name, "big");
+	a.mode = CFS_MODE_BRIDGE;
+	cfs_cidr_parse("10.100.0.0/16", &a.subnet);
+	strcpy(a.ifname, "cfsbr1");
+	a.mtu = 1500;
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_int_equal(cfs_network_add_lease(&a, 0x0a640002 + i, name, &err), 0);
+	}
+	assert_int_equal(cfs_network_format(&a, &text, &err), 0);
+	assert_non_null(strstr(text, "lease=10.100.0.2 n0\n"));
+	assert_non_null(strstr(text, "lease=10.100.3.233 n999\n"));
+	assert_int_equal(cfs_network_parse(text, &b, &err), 0);
+	free(text);
+	assert_int_equal(b.nleases, 1000);
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_int_equal(b.leases[i].addr, 0x0a640002 + i);
+		assert_string_equal(b.leases[i].name, name);
+	}
+	/* A copy of 1000 (room for 1024) grows past its room. */
+	assert_int_equal(cfs_network_copy(&c, &b, &err), 0);
+	for (unsigned i = 1000; i < 1100; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_int_equal(cfs_network_add_lease(&c, 0x0a640002 + i, name, &err), 0);
+	}
+	/* Shrink below a doubling, then grow again. */
+	for (unsigned i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		cfs_network_del_lease(&c, name);
+	}
+	for (unsigned i = 0; i < 700; i++) {
+		snprintf(name, sizeof(name), "m%u", i);
+		assert_int_equal(cfs_network_add_lease(&c, 0x0a650000 + i, name, &err), 0);
+	}
+	assert_int_equal(c.nleases, 1200);
+	assert_string_equal(c.leases[0].name, "n600");
+	assert_string_equal(c.leases[1199].name, "m699");
+	assert_int_equal(cfs_network_format(&c, &text, &err), 0);
+	snprintf(line, sizeof(line), "lease=10.100.4.77 n1099\n");
+	assert_non_null(strstr(text, line));
+	assert_null(strstr(text, " n599\n"));
+	free(text);
+	cfs_network_free(&a);
+	cfs_network_free(&b);
+	cfs_network_free(&c);
+}
+
+/* The string builder state and hosts files are made with. */
+static void string_buffer(void **state)
+{
+	struct cfs_buf b = { 0 };
+	char *s;
+
+	(void)state;
+	s = cfs_buf_take(&b);
+	assert_string_equal(s, "");
+	free(s);
+	for (int i = 0; i < 3000; i++) {
+		cfs_buf_add(&b, "ab", 2);
+		cfs_buf_printf(&b, "%d;", i % 10);
+	}
+	assert_int_equal(b.len, 3000 * 4);
+	s = cfs_buf_take(&b);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 3000 * 4);
+	assert_memory_equal(s, "ab0;ab1;", 8);
+	assert_string_equal(s + strlen(s) - 4, "ab9;");
+	assert_null(b.p); /* taken: the buffer is empty again */
+	free(s);
 }
 
 static void network_round_trip(void **state)
@@ -248,6 +330,8 @@ int main(void)
 		cmocka_unit_test(container_attachments_and_routes),
 		cmocka_unit_test(container_malformed),
 		cmocka_unit_test(network_round_trip),
+		cmocka_unit_test(network_many_members),
+		cmocka_unit_test(string_buffer),
 		cmocka_unit_test_setup_teardown(files, setup_dir, teardown_dir),
 	};
 
