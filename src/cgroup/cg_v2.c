@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,50 @@
 	(CFS_CG_BIT(CFS_CG_CPUSET) | CFS_CG_BIT(CFS_CG_CPU) |               \
 	 CFS_CG_BIT(CFS_CG_MEMORY) | CFS_CG_BIT(CFS_CG_PIDS))
 
+/* log2(x) and 10^y for the curve below, by series: the mapping is
+ * cfsnet's only use of floating point, and libm would be a shared object
+ * mapped and relocated at the start of every command. Exact where libm is
+ * exact (a power of two, an integer power of ten: v1's default share 1024
+ * must give 100, not 101); the unit tests compare the result with libm's
+ * for every share value. */
+static const double LN2 = 0.693147180559945309417232121458;
+static const double LN10 = 2.30258509299404568401799145468;
+
+static double log2_pos(double x)     /* x >= 1 */
+{
+	double s, s2, term, sum = 0;
+	int k = 0;
+
+	while (x >= 2) {            /* x = m * 2^k, 1 <= m < 2 */
+		x /= 2;
+		k++;
+	}
+	/* ln m = 2 atanh(s), s = (m - 1) / (m + 1) < 1/3 */
+	s = (x - 1) / (x + 1);
+	s2 = s * s;
+	term = s;
+	for (int n = 1; n < 60; n += 2) {
+		sum += term / n;
+		term *= s2;
+	}
+	return k + 2 * sum / LN2;
+}
+
+static double pow10_pos(double y)    /* 0 <= y < 5 */
+{
+	int whole = (int)y;
+	double r = (y - whole) * LN10, term = 1, sum = 1;
+
+	/* 10^y = 10^whole e^r, 0 <= r < ln 10: e^r by its series */
+	for (int n = 1; n < 40; n++) {
+		term *= r / n;
+		sum += term;
+	}
+	while (whole-- > 0)
+		sum *= 10;
+	return sum;
+}
+
 unsigned cfs_cg_shares_to_weight(unsigned shares)
 {
 	/* The mapping crun and runc use since 2025: a curve through (2, 1),
@@ -34,9 +77,12 @@ unsigned cfs_cg_shares_to_weight(unsigned shares)
 		return 1;
 	if (shares >= 262144)
 		return 10000;
-	l = log2((double)shares);
-	w = ceil(pow(10.0, (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0));
-	return w > 10000 ? 10000 : (unsigned)w;
+	l = log2_pos((double)shares);
+	w = pow10_pos((l * l + 125.0 * l) / 612.0 - 7.0 / 34.0);
+	/* ceil */
+	if (w >= 10000)
+		return 10000;
+	return (unsigned)w + ((double)(unsigned)w < w);
 }
 
 static int v2_layout(struct cfs_cgroup *cg, cfs_error_t *err)

@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct cfs_nl {
 	uint32_t seq;
 	size_t len;                 /* bytes queued in buf */
 	size_t nq;
+	size_t zeroed;              /* buf[0..zeroed) has been written */
 	struct nl_req q[NL_MAX_QUEUED];
 	char buf[NL_BATCH_SIZE];
 };
@@ -44,9 +46,13 @@ static int nl_open_here(struct cfs_nl **out, cfs_error_t *err)
 	struct cfs_nl *nl;
 	int one = 1;
 
-	nl = calloc(1, sizeof(*nl));
+	/* Only the head is cleared: the queue and the 32 KiB batch buffer are
+	 * written before they are read, and zeroing them would touch every
+	 * page of both on each command. */
+	nl = malloc(sizeof(*nl));
 	if (!nl)
 		return cfs_fail(err, ENOMEM, "opening a netlink socket");
+	memset(nl, 0, offsetof(struct cfs_nl, q));
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock) {
 		free(nl);
@@ -99,9 +105,20 @@ void cfs_nl_close(struct cfs_nl *nl)
 	free(nl);
 }
 
-/* Space for the next request; the message builders check their bounds. */
+/* Space for the next request; the message builders check their bounds.
+ * The buffer is cleared a page ahead of use, not all at once: libmnl
+ * before 1.0.5 leaves attribute padding unwritten, and the kernel is not
+ * to be sent bytes never written. */
 static void *nl_tail(struct cfs_nl *nl, size_t *room)
 {
+	size_t want = nl->len + 4096;
+
+	if (want > sizeof(nl->buf))
+		want = sizeof(nl->buf);
+	if (nl->zeroed < want) {
+		memset(nl->buf + nl->zeroed, 0, want - nl->zeroed);
+		nl->zeroed = want;
+	}
 	*room = sizeof(nl->buf) - nl->len;
 	return nl->buf + nl->len;
 }
@@ -342,6 +359,7 @@ int cfs_nl_link_query(struct cfs_nl *nl, const char *name, int *ifindex,
 
 	if (alias && aliaslen)
 		alias[0] = '\0';
+	memset(buf, 0, 256); /* the request's padding (see nl_tail) */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -577,6 +595,7 @@ int cfs_nl_route_get4(struct cfs_nl *nl, uint32_t dst, int *oif,
 	uint32_t ndst = htonl(dst);
 
 	cfs_ip4_format(dst, d);
+	memset(buf, 0, 256); /* the requests' padding (see nl_tail) */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST;

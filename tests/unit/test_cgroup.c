@@ -4,6 +4,7 @@
  * (empty, so every non-empty file is one cfsnet wrote), and rmdir refuses
  * while processes or child groups remain. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -521,6 +522,31 @@ static void shares_to_weight(void **state)
 	for (unsigned sh = 2; sh < 262144; sh += 97)
 		assert_true(cfs_cg_shares_to_weight(sh) <= cfs_cg_shares_to_weight(sh + 97));
 	assert_int_equal(cfs_cg_shares_to_weight(262144), 10000);
+}
+
+/* cfsnet computes the curve without libm: it must agree with libm's
+ * log2/pow/ceil for every share value (a ceil near an integer is where
+ * an approximation would show). */
+static void shares_to_weight_matches_libm(void **state)
+{
+	(void)state;
+	for (unsigned sh = 0; sh <= 300000; sh++) {
+		unsigned want;
+
+		if (sh <= 2) {
+			want = 1;
+		} else if (sh >= 262144) {
+			want = 10000;
+		} else {
+			double l = log2((double)sh);
+			double w = ceil(pow(10.0, (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0));
+
+			want = w > 10000 ? 10000 : (unsigned)w;
+		}
+		if (cfs_cg_shares_to_weight(sh) != want)
+			fail_msg("shares %u: weight %u, libm says %u", sh,
+				 cfs_cg_shares_to_weight(sh), want);
+	}
 }
 
 static void limits_check(void **state)
@@ -1172,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(parse_cpus_bad),
 		cmocka_unit_test(parse_percent_cases),
 		cmocka_unit_test(shares_to_weight),
+		cmocka_unit_test(shares_to_weight_matches_libm),
 		cmocka_unit_test(limits_check),
 		cmocka_unit_test_setup_teardown(v1_all_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(v1_unset_writes_nothing, setup, teardown),
