@@ -219,14 +219,26 @@ sweep() {
 	done
 }
 nets() { awk '$1 == "net_namespace" {print $2}' /proc/slabinfo; }
+busy() { # per mille of the machine's CPU time spent busy over the last 0.5 s
+	local a b ta=0 tb=0 k
+	read -r -a a </proc/stat
+	pause 0.5
+	read -r -a b </proc/stat
+	for k in 1 2 3 4 5 6 7 8; do ta=$((ta + a[k])); tb=$((tb + b[k])); done
+	[ $tb -gt $ta ] || { echo 0; return; }
+	echo $((1000 - 1000 * (b[4] + b[5] - a[4] - a[5]) / (tb - ta)))
+}
 settle() { # until the kernel has cleaned up the dropped namespaces (<= 3 min):
-	# the count of live net namespaces (machine-wide) stops falling for 3 s
-	local i=0 last=-1 same=0 n
-	while [ $same -lt 6 ] && [ $i -lt 360 ]; do
+	# the count of live net namespaces (machine-wide) has stopped falling
+	# and the machine has been idle (< 6% busy) for 3 s. The count alone is
+	# not enough: the kernel frees a batch of namespaces at its end, and
+	# the count stands still while it works.
+	local i=0 last=-1 same=0 n quiet=0
+	while { [ $same -lt 6 ] || [ $quiet -lt 6 ]; } && [ $i -lt 360 ]; do
 		n=$(nets)
 		if [ "$n" = "$last" ]; then same=$((same + 1)); else same=0; fi
 		last=$n
-		pause 0.5
+		if [ "$(busy)" -lt 60 ]; then quiet=$((quiet + 1)); else quiet=0; fi
 		i=$((i + 1))
 	done
 	echo "settle $1: $((i / 2)) s, then $n net namespaces (machine-wide)" >>$R/env.txt
@@ -256,9 +268,17 @@ iperf() { # iperf NAME SERVER-ADDR CLIENT-PREFIX...: Mbit/s received
 }
 datapath() {
 	local r
+	# The two paths back to back in each round, their order swapped from
+	# one round to the next: this machine's throughput drifts by half
+	# over tens of seconds, so the goal compares each round's pair.
 	for r in $(seq 1 "$BENCH_DP_ROUNDS"); do
-		iperf cfsnet 10.100.0.1 "$CFSNET" exec c0 --
-		iperf hand 10.101.0.1 ip netns exec w0
+		if [ $((r % 2)) = 1 ]; then
+			iperf cfsnet 10.100.0.1 "$CFSNET" exec c0 --
+			iperf hand 10.101.0.1 ip netns exec w0
+		else
+			iperf hand 10.101.0.1 ip netns exec w0
+			iperf cfsnet 10.100.0.1 "$CFSNET" exec c0 --
+		fi
 		iperf loopback 127.0.0.1 env
 	done
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # report.sh DIR - turns the raw data bench.sh left in DIR into the table
 # (stdout and DIR/summary.txt), DIR/bench.json and DIR/per-container.png.
-# Medians throughout; ratios are of medians of the same run.
+# Medians throughout; ratios are of medians of the same run, but for the
+# datapath's (the median of each round's paired ratio).
 set -u
 R=${1:?usage: report.sh DIR}
 cd "$R" || exit 1
@@ -26,6 +27,15 @@ for k in cfsnet_attach cfsnet_detach ip_attach ip_detach ip_detach_netns cni_net
 	M[$k]=$(med $k)
 done
 for k in dp_cfsnet dp_hand dp_loopback; do M[$k]=$(med $k); done
+# The datapath goal: the median of each round's ratio (cfsnet / by hand,
+# the two runs of a round back to back), which the machine's slow drift
+# in throughput does not move as it moves the two medians.
+dp_ratio=$(awk '$1 == "dp_cfsnet" {c[++nc] = $2} $1 == "dp_hand" {h[++nh] = $2}
+	END {n = nc < nh ? nc : nh; m = 0
+		for (i = 1; i <= n; i++) if (h[i] > 0) r[++m] = c[i] / h[i]
+		if (!m) {print "nan"; exit}
+		for (i = 2; i <= m; i++) {v = r[i]; j = i - 1; while (j > 0 && r[j] > v) {r[j + 1] = r[j]; j--} r[j + 1] = v}
+		printf "%.2f", (m % 2) ? r[(m + 1) / 2] : (r[m / 2] + r[m / 2 + 1]) / 2}' raw.txt)
 cni_attach=$(calc "${M[cni_netns]} + ${M[cni_add]}")
 cni_detach=$(calc "${M[cni_del]} + ${M[cni_netns_del]}")
 N=$(awk '$1 == "cfsnet" {n = $2} END {print n + 0}' sweep.txt 2>/dev/null)
@@ -48,7 +58,7 @@ goals=(
 	"firewall rules per container, cfsnet|$(rules cfsnet)|<=|0"
 	"run /bin/true vs unshare + chroot|$(calc "${M[run_cfsnet]} / ${M[run_unshare]}")|<=|1.3"
 	"run /bin/true vs crun|$(calc "${M[run_cfsnet]} / ${M[run_crun]}")|<=|0.5"
-	"datapath through cfsnet's link vs by hand|$(calc "${M[dp_cfsnet]} / ${M[dp_hand]}")|>=|0.95"
+	"datapath through cfsnet's link vs by hand (median of round ratios)|$dp_ratio|>=|0.95"
 )
 met() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN {if (op == "info") print "-"; else if (r == "nan") print "?"; else if (op == ">=") print (r + 0 >= t + 0) ? "yes" : "NO"; else print (r + 0 <= t + 0) ? "yes" : "NO"}'; }
 

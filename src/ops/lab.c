@@ -242,10 +242,6 @@ static int node_host_veth(struct lab_up *c, size_t i, int nsfd, cfs_error_t *err
 		.mtu = ct->mtu,
 		.master = c->bridge_idx[c->lab->nodes[i].net],
 	};
-	struct cfs_link_set ll = { .ifname = ct->host_veth,
-				   .no_ipv6_ll = cfs_ipv6_capable_mtu(ct->mtu) };
-	struct cfs_link_set up = { .ifname = ct->host_veth, .up = true,
-				   .alias = CFS_LINK_ALIAS };
 	char alias[64];
 	cfs_error_t e2 = { 0 };
 	int idx;
@@ -263,12 +259,31 @@ static int node_host_veth(struct lab_up *c, size_t i, int nsfd, cfs_error_t *err
 		*err = e2;
 		return -1;
 	}
-	if (cfs_nl_queue_veth(c->nl, &spec, err) < 0 ||
-	    (ll.no_ipv6_ll &&
-	     cfs_nl_queue_link_set(c->nl, &ll, "configuring the host veth", err) < 0) ||
-	    cfs_nl_queue_link_set(c->nl, &up, "bringing the host veth up", err) < 0)
-		return -1;
-	return 0;
+	return cfs_nl_queue_veth(c->nl, &spec, err);
+}
+
+/* After the batch that made them: each host end without IPv6 (a bridge
+ * port, as `up` makes it: see cfs_veth_into), then up, in one batch. */
+static int node_ports_up(struct lab_up *c, size_t first, size_t last,
+			 cfs_error_t *err)
+{
+	for (size_t i = first; i <= last; i++) {
+		const struct cfs_container *ct = &c->cts[i];
+		struct cfs_link_set ll = { .ifname = ct->host_veth,
+					   .no_ipv6_ll = cfs_ipv6_capable_mtu(ct->mtu) };
+		struct cfs_link_set up = { .ifname = ct->host_veth, .up = true,
+					   .alias = CFS_LINK_ALIAS };
+		cfs_error_t e2 = { 0 };
+
+		if (c->bridge_idx[c->lab->nodes[i].net] > 0 &&
+		    cfs_link_ipv6_off(ct->host_veth, &e2) == 0)
+			ll.no_ipv6_ll = false;
+		if ((ll.no_ipv6_ll &&
+		     cfs_nl_queue_link_set(c->nl, &ll, "configuring the host veth", err) < 0) ||
+		    cfs_nl_queue_link_set(c->nl, &up, "bringing the host veth up", err) < 0)
+			return cfs_error_wrap(err, "node %s", c->lab->nodes[i].name);
+	}
+	return cfs_nl_flush(c->nl, err);
 }
 
 static int write_forward(void *arg)
@@ -321,8 +336,10 @@ static int make_nodes(struct lab_up *c, cfs_error_t *err)
 		}
 		if (i + 1 - first < NODES_PER_FLUSH && i + 1 < lab->nnodes)
 			continue;
-		/* The batch's veths, then each node's inside. */
-		if (cfs_nl_flush(c->nl, err) < 0) {
+		/* The batch's veths, their host ends up, then each node's
+		 * inside. */
+		if (cfs_nl_flush(c->nl, err) < 0 ||
+		    node_ports_up(c, first, i, err) < 0) {
 			cfs_error_wrap(err, "nodes %s..%s", lab->nodes[first].name, name);
 			goto out;
 		}

@@ -30,6 +30,11 @@ test_lab_star_of_50_builds_pings_and_goes() {
 		assert_bridged "h$i" cfsbr0
 	done
 	assert_eq 50 "$(ip -o link show master cfsbr0 | wc -l)" "ports of cfsbr0"
+	# The bridge and its ports as `up` makes them (see t_up.sh).
+	assert_eq 0 "$(cat /sys/class/net/cfsbr0/bridge/multicast_snooping)" "multicast snooping of the lab bridge"
+	assert_eq 3 "$(cat /sys/class/net/cfsbr0/addr_assign_type)" "the lab bridge's own address (3: set)"
+	assert_eq "1 1 1" "$(words "$(cat /proc/sys/net/ipv6/conf/cfs-h{1,25,50}/disable_ipv6)")" "disable_ipv6 of lab ports"
+	assert_eq "" "$(ip -6 route show table all dev cfs-h1)" "IPv6 routes through a lab port"
 	assert_contains "$(cfs net ls --json)" '"name":"star"' "net ls"
 	assert_eq 1 "$(ip_forward)" "ip_forward with the lab up"
 	assert_eq 1 "$(nlines "$(masq_rules)")" "MASQUERADE rules (one per network)"
