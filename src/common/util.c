@@ -155,6 +155,18 @@ void cfs_buf_add(struct cfs_buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+char *cfs_buf_room(struct cfs_buf *b, size_t n)
+{
+	char *w;
+
+	if (!buf_reserve(b, n))
+		return NULL;
+	w = b->p + b->len;
+	b->len += n;
+	b->p[b->len] = '\0';
+	return w;
+}
+
 void cfs_buf_printf(struct cfs_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -50,6 +50,9 @@ static inline void cfs_buf_puts(struct cfs_buf *b, const char *s)
 {
 	cfs_buf_add(b, s, strlen(s));
 }
+/* n bytes at the end of the text for the caller to fill (the length
+ * counts them already), or NULL after a failed allocation. */
+char *cfs_buf_room(struct cfs_buf *b, size_t n);
 /* Formatted, for the few lines that are not a hot loop's. */
 void cfs_buf_printf(struct cfs_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cfs_ip4_parse(const char *s, uint32_t *out)
+const char *cfs_ip4_scan(const char *s, uint32_t *out)
 {
 	uint32_t addr = 0;
 	int octets = 0;
 
 	if (!s)
-		return -1;
+		return NULL;
 	for (;;) {
 		unsigned v = 0;
 		int digits = 0;
@@ -20,18 +20,27 @@ int cfs_ip4_parse(const char *s, uint32_t *out)
 		while (*s >= '0' && *s <= '9') {
 			v = v * 10 + (unsigned)(*s - '0');
 			if (++digits > 3 || v > 255)
-				return -1;
+				return NULL;
 			s++;
 		}
 		if (!digits)
-			return -1;
+			return NULL;
 		addr = (addr << 8) | v;
 		if (++octets == 4)
 			break;
 		if (*s++ != '.')
-			return -1;
+			return NULL;
 	}
-	if (*s)
+	*out = addr;
+	return s;
+}
+
+int cfs_ip4_parse(const char *s, uint32_t *out)
+{
+	uint32_t addr;
+	const char *end = cfs_ip4_scan(s, &addr);
+
+	if (!end || *end)
 		return -1;
 	*out = addr;
 	return 0;

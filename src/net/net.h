@@ -27,6 +27,9 @@ struct cfs_cidr {
  * spaces, no trailing garbage. Returns 0 or -1 (no error object: callers
  * word the message). */
 int cfs_ip4_parse(const char *s, uint32_t *out);
+/* The dotted quad at the start of s: returns where it ends (the caller
+ * judges what follows), or NULL. */
+const char *cfs_ip4_scan(const char *s, uint32_t *out);
 /* "A.B.C.D/P" with P 0..32. Returns 0 or -1. */
 int cfs_cidr_parse(const char *s, struct cfs_cidr *out);
 void cfs_ip4_format(uint32_t addr, char buf[CFS_IP4_STRLEN]);

@@ -77,13 +77,22 @@ static void hosts_lines(struct cfs_buf *b, const struct cfs_network *net,
 	char ip[CFS_IP4_STRLEN];
 
 	for (size_t i = 0; i < net->nleases; i++) {
-		if (skip && !strcmp(net->leases[i].name, skip))
+		const struct cfs_lease *l = &net->leases[i];
+		size_t il, nl;
+		char *w;
+
+		if (skip && !strcmp(l->name, skip))
 			continue;
-		cfs_ip4_format(net->leases[i].addr, ip);
-		cfs_buf_puts(b, ip);
-		cfs_buf_add(b, "\t", 1);
-		cfs_buf_puts(b, net->leases[i].name);
-		cfs_buf_add(b, "\n", 1);
+		cfs_ip4_format(l->addr, ip);
+		il = strlen(ip);
+		nl = strnlen(l->name, sizeof(l->name) - 1);
+		w = cfs_buf_room(b, il + 1 + nl + 1);
+		if (!w)
+			return;
+		memcpy(w, ip, il);
+		w[il] = '\t';
+		memcpy(w + il + 1, l->name, nl);
+		w[il + 1 + nl] = '\n';
 	}
 }
 

@@ -124,6 +124,28 @@ static int split_words(const char *val, size_t n, char words[][CFS_NET_NAME_MAX 
 	return *p ? -1 : 0;
 }
 
+/* Calls fn(key, value) for the "key=value" line [p, nl). */
+static int one_line(const char *p, const char *nl,
+		    int (*fn)(const char *, const char *, void *, cfs_error_t *),
+		    void *arg, cfs_error_t *err)
+{
+	const char *eq = memchr(p, '=', (size_t)(nl - p));
+	char key[32], val[256];
+	size_t kl, vl;
+
+	if (!eq)
+		return cfs_fail(err, EINVAL, "malformed line '%.*s'", (int)(nl - p), p);
+	kl = (size_t)(eq - p);
+	vl = (size_t)(nl - eq - 1);
+	if (kl >= sizeof(key) || vl >= sizeof(val))
+		return cfs_fail(err, EINVAL, "line too long");
+	memcpy(key, p, kl);
+	key[kl] = '\0';
+	memcpy(val, eq + 1, vl);
+	val[vl] = '\0';
+	return fn(key, val, arg, err);
+}
+
 /* Calls fn(key, value) for each "key=value" line of text. */
 static int each_line(const char *text, int (*fn)(const char *, const char *,
 						 void *, cfs_error_t *),
@@ -132,26 +154,9 @@ static int each_line(const char *text, int (*fn)(const char *, const char *,
 	const char *p = text;
 
 	while (*p) {
-		const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', (size_t)(nl - p));
-		char key[32], val[256];
-		size_t kl, vl;
+		const char *nl = strchrnul(p, '\n');
 
-		if (nl == p) {
-			p++;
-			continue;
-		}
-		if (!eq)
-			return cfs_fail(err, EINVAL, "malformed line '%.*s'",
-					(int)(nl - p), p);
-		kl = (size_t)(eq - p);
-		vl = (size_t)(nl - eq - 1);
-		if (kl >= sizeof(key) || vl >= sizeof(val))
-			return cfs_fail(err, EINVAL, "line too long");
-		memcpy(key, p, kl);
-		key[kl] = '\0';
-		memcpy(val, eq + 1, vl);
-		val[vl] = '\0';
-		if (fn(key, val, arg, err) < 0)
+		if (nl != p && one_line(p, nl, fn, arg, err) < 0)
 			return -1;
 		p = *nl ? nl + 1 : nl;
 	}
@@ -338,14 +343,23 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 		cfs_ip4_format(net->local, l);
 		cfs_buf_printf(&b, "vxlan=%u %s %s\n", net->vni, r, l);
 	}
-	/* One line per member: plain appends (this runs on every `up`). */
+	/* One line per member (this runs on every `up`, over every member):
+	 * "lease=ADDR NAME", written in place. */
 	for (size_t i = 0; i < net->nleases; i++) {
-		cfs_ip4_format(net->leases[i].addr, ip);
-		cfs_buf_add(&b, "lease=", 6);
-		cfs_buf_puts(&b, ip);
-		cfs_buf_add(&b, " ", 1);
-		cfs_buf_puts(&b, net->leases[i].name);
-		cfs_buf_add(&b, "\n", 1);
+		const struct cfs_lease *l = &net->leases[i];
+		size_t il, nl = strnlen(l->name, sizeof(l->name) - 1);
+		char *w;
+
+		cfs_ip4_format(l->addr, ip);
+		il = strlen(ip);
+		w = cfs_buf_room(&b, 6 + il + 1 + nl + 1);
+		if (!w)
+			break;
+		memcpy(w, "lease=", 6);
+		memcpy(w + 6, ip, il);
+		w[6 + il] = ' ';
+		memcpy(w + 7 + il, l->name, nl);
+		w[7 + il + nl] = '\n';
 	}
 	for (size_t i = 0; i < net->nleases; i++) {
 		char a6[CFS_IP6_STRLEN];
@@ -448,19 +462,54 @@ static int net_key(const char *key, const char *val, void *arg,
 	return 0;
 }
 
+static int add_lease_n(struct cfs_network *net, uint32_t addr,
+		       const char *name, size_t len, cfs_error_t *err);
+
+/* A well-formed "lease=ADDR NAME" line [p, nl) straight into net: the
+ * file is mostly these, and it is read on every `up`. 1: done, 0: not one
+ * (the general path judges it, and words the error), -1: out of memory. */
+static int lease_line(const char *p, const char *nl, struct cfs_network *net,
+		      cfs_error_t *err)
+{
+	const char *name;
+	uint32_t addr;
+	size_t len;
+
+	if ((size_t)(nl - p) < 6 || memcmp(p, "lease=", 6))
+		return 0;
+	name = cfs_ip4_scan(p + 6, &addr);
+	if (!name || name >= nl || *name != ' ')
+		return 0;
+	name++;
+	len = (size_t)(nl - name);
+	if (len == 0 || len > CFS_NAME_MAX)
+		return 0;
+	return add_lease_n(net, addr, name, len, err) < 0 ? -1 : 1;
+}
+
 int cfs_network_parse(const char *text, struct cfs_network *net,
 		      cfs_error_t *err)
 {
-	struct net_parse p = { .net = net };
+	struct net_parse np = { .net = net };
+	const char *p = text;
 
 	memset(net, 0, sizeof(*net));
-	if (each_line(text, net_key, &p, err) < 0 ||
-	    check_seen(p.seen, K_NAME | K_MODE | K_SUBNET | K_IFNAME | K_MTU,
-		       err) < 0) {
-		cfs_network_free(net);
-		return -1;
+	while (*p) {
+		const char *nl = strchrnul(p, '\n');
+		int r = 0;
+
+		if (nl != p && (r = lease_line(p, nl, net, err)) == 0)
+			r = one_line(p, nl, net_key, &np, err);
+		if (r < 0)
+			goto fail;
+		p = *nl ? nl + 1 : nl;
 	}
+	if (check_seen(np.seen, K_NAME | K_MODE | K_SUBNET | K_IFNAME | K_MTU, err) < 0)
+		goto fail;
 	return 0;
+fail:
+	cfs_network_free(net);
+	return -1;
 }
 
 /* The room an array of n leases has: it grows by doubling (a network is
@@ -475,8 +524,8 @@ static size_t lease_room(size_t n)
 	return room;
 }
 
-int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
-			  const char *name, cfs_error_t *err)
+static int add_lease_n(struct cfs_network *net, uint32_t addr,
+		       const char *name, size_t len, cfs_error_t *err)
 {
 	struct cfs_lease *l;
 
@@ -490,10 +539,16 @@ int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
 	l = &net->leases[net->nleases++];
 	memset(l, 0, sizeof(*l));
 	l->addr = addr;
-	/* by hand: a network's every member passes here on each load */
-	for (size_t i = 0; i < sizeof(l->name) - 1 && name[i]; i++)
-		l->name[i] = name[i];
+	if (len > sizeof(l->name) - 1)
+		len = sizeof(l->name) - 1;
+	memcpy(l->name, name, len);
 	return 0;
+}
+
+int cfs_network_add_lease(struct cfs_network *net, uint32_t addr,
+			  const char *name, cfs_error_t *err)
+{
+	return add_lease_n(net, addr, name, strnlen(name, CFS_NAME_MAX), err);
 }
 
 void cfs_network_del_lease(struct cfs_network *net, const char *name)

@@ -234,6 +234,31 @@ static void network_round_trip(void **state)
 	assert_int_equal(cfs_network_parse("name=x\nmode=bridge\nsubnet=10.0.0.0/24\n"
 					   "ifname=b\nmtu=1500\nlease=10.0.0.2\n",
 					   &b, &err), -1);
+	/* Every malformed lease line is refused, whichever path reads it. */
+	{
+		static const char *const bad[] = {
+			"lease=10.0.0.2 ", "lease=10.0.0.256 a", "lease=10.0.0 a",
+			"lease=10.0.0.2x a", "lease= a", "lease=10.0.0.2 abcdefghijklmnop",
+			"lease=10.0.0.2", "lease=10.0.0.2\ta",
+		};
+		static const char head[] = "name=x\nmode=bridge\nsubnet=10.0.0.0/24\n"
+					   "ifname=b\nmtu=1500\n";
+		char text[256];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(text, sizeof(text), "%s%s\n", head, bad[i]);
+			if (cfs_network_parse(text, &b, &err) != -1)
+				fail_msg("accepted '%s'", bad[i]);
+			assert_non_null(strstr(err.msg, "bad lease"));
+		}
+		/* the longest name, and the last line without its newline */
+		snprintf(text, sizeof(text), "%slease=10.0.0.9 abcdefghijklmno", head);
+		assert_int_equal(cfs_network_parse(text, &b, &err), 0);
+		assert_int_equal(b.nleases, 1);
+		assert_int_equal(b.leases[0].addr, 0x0a000009);
+		assert_string_equal(b.leases[0].name, "abcdefghijklmno");
+		cfs_network_free(&b);
+	}
 	cfs_network_free(&a);
 	cfs_network_free(&c);
 }
