@@ -243,17 +243,17 @@ static void network_round_trip(void **state)
 		};
 		static const char head[] = "name=x\nmode=bridge\nsubnet=10.0.0.0/24\n"
 					   "ifname=b\nmtu=1500\n";
-		char text[256];
+		char ltext[256];
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			snprintf(text, sizeof(text), "%s%s\n", head, bad[i]);
-			if (cfs_network_parse(text, &b, &err) != -1)
+			snprintf(ltext, sizeof(ltext), "%s%s\n", head, bad[i]);
+			if (cfs_network_parse(ltext, &b, &err) != -1)
 				fail_msg("accepted '%s'", bad[i]);
 			assert_non_null(strstr(err.msg, "bad lease"));
 		}
 		/* the longest name, and the last line without its newline */
-		snprintf(text, sizeof(text), "%slease=10.0.0.9 abcdefghijklmno", head);
-		assert_int_equal(cfs_network_parse(text, &b, &err), 0);
+		snprintf(ltext, sizeof(ltext), "%slease=10.0.0.9 abcdefghijklmno", head);
+		assert_int_equal(cfs_network_parse(ltext, &b, &err), 0);
 		assert_int_equal(b.nleases, 1);
 		assert_int_equal(b.leases[0].addr, 0x0a000009);
 		assert_string_equal(b.leases[0].name, "abcdefghijklmno");
