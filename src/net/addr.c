@@ -136,38 +136,34 @@ bool cfs_cidr_overlaps(const struct cfs_cidr *a, const struct cfs_cidr *b)
 	return (a->addr & m) == (b->addr & m);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int cfs_ipam_lowest_free(const struct cfs_cidr *subnet, const uint32_t *used,
 			 size_t n, uint32_t *out)
 {
-	uint32_t cand = cfs_cidr_gateway(subnet) + 1;
+	uint32_t first = cfs_cidr_gateway(subnet) + 1;
 	uint32_t last = cfs_cidr_broadcast(subnet) - 1;
-	uint32_t *sorted;
+	unsigned char *taken;
+	size_t k;
 
 	if (subnet->prefix > 30)
 		return -1;
-	sorted = n ? malloc(n * sizeof(*sorted)) : NULL;
-	if (n && !sorted)
+	/* n addresses cannot fill first .. first + n: the answer is among
+	 * those n + 1, so one bit each for them is enough (no sort: this
+	 * runs on every `up`, over every member). */
+	taken = calloc(n / 8 + 1, 1);
+	if (!taken)
 		return -1;
-	if (n) {
-		memcpy(sorted, used, n * sizeof(*sorted));
-		qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	for (size_t i = 0; i < n; i++) {
+		if (used[i] < first || used[i] - first > n)
+			continue;
+		k = used[i] - first;
+		taken[k / 8] |= (unsigned char)(1u << (k % 8));
 	}
-	/* Walk the leases in order: the first gap at or after the lowest
-	 * host address is the answer. */
-	for (size_t i = 0; i < n && sorted[i] <= cand; i++)
-		if (sorted[i] == cand)
-			cand++;
-	free(sorted);
-	if (cand > last)
+	for (k = 0; k <= n && (taken[k / 8] >> (k % 8) & 1); k++)
+		;
+	free(taken);
+	if (k > last - first)
 		return -1;
-	*out = cand;
+	*out = first + (uint32_t)k;
 	return 0;
 }
 

@@ -235,8 +235,10 @@ static int sync_member(struct cfs_state *st, const struct cfs_network *net,
 	return r;
 }
 
-int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
-		     const char *skip, const char *changed, cfs_error_t *err)
+/* known: the network, when the caller has it as it was just saved. */
+static int sync_net(struct cfs_state *st, const struct cfs_network *known,
+		    const char *netname, const char *skip, const char *changed,
+		    cfs_error_t *err)
 {
 	cleanup_free char *common = NULL;
 	char sh[PATH_MAX], path[PATH_MAX + 32];
@@ -248,7 +250,10 @@ int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
 
 	if (shared_path(netname, sh, sizeof(sh), err) < 0)
 		return -1;
-	loaded = cfs_network_load(st, netname, &net, &e2) == 0;
+	if (known)
+		loaded = cfs_network_copy(&net, known, &e2) == 0;
+	else
+		loaded = cfs_network_load(st, netname, &net, &e2) == 0;
 	if (!loaded || !net.nleases) {
 		/* Gone with its last member, or without members: nobody
 		 * shares its file any more. */
@@ -306,14 +311,21 @@ int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
 	return r;
 }
 
+int cfs_dns_sync_net(struct cfs_state *st, const char *netname,
+		     const char *skip, const char *changed, cfs_error_t *err)
+{
+	return sync_net(st, NULL, netname, skip, changed, err);
+}
+
 int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
-		cfs_error_t *err)
+		const struct cfs_network *net, cfs_error_t *err)
 {
 	cleanup_free char *resolv = NULL;
 
 	if (ensure_etc_netns(err) < 0 || cfs_resolv_conf(&resolv, err) < 0 ||
 	    write_in(ct->name, "resolv.conf", resolv, err) < 0 ||
-	    cfs_dns_sync_net(st, ct->network, NULL, ct->name, err) < 0)
+	    sync_net(st, net && !strcmp(net->name, ct->network) ? net : NULL,
+		     ct->network, NULL, ct->name, err) < 0)
 		return cfs_error_wrap(err, "writing %s/%s", ETC_NETNS, ct->name);
 	return 0;
 }

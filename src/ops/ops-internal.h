@@ -75,9 +75,10 @@ int cfs_fw_diff_nets(struct cfs_state *st, const struct cfs_network *nets,
 /* ---- resolv.conf and hosts (dns.c) ---- */
 
 /* /etc/netns/NAME/resolv.conf (the host's upstream servers), and hosts for
- * every member of ct's network (ct, its lease and state saved first). */
+ * every member of ct's network (ct, its lease and state saved first). net,
+ * if not NULL, is that network as just saved (not read back again). */
 int cfs_dns_add(struct cfs_state *st, const struct cfs_container *ct,
-		cfs_error_t *err);
+		const struct cfs_network *net, cfs_error_t *err);
 /* Rewrites the hosts file of every member of network netname (except
  * skip, which also goes unnamed; may be NULL): the members of each of its
  * networks. A network that does not exist is nothing to do. changed (may

@@ -438,7 +438,7 @@ static void undo_dns(void *arg)
 static int step_dns(struct up_ctx *c, cfs_error_t *err)
 {
 	cfs_undo_push(&c->undo, undo_dns, c);
-	if (cfs_dns_add(&c->st, &c->ct, err) < 0)
+	if (cfs_dns_add(&c->st, &c->ct, &c->n.net, err) < 0)
 		return -1;
 	return cfs_fault("dns", err);
 }
