@@ -107,8 +107,8 @@ void cfs_nl_close(struct cfs_nl *nl)
 
 /* Space for the next request; the message builders check their bounds.
  * The buffer is cleared a page ahead of use, not all at once: libmnl
- * before 1.0.5 leaves attribute padding unwritten, and the kernel is not
- * to be sent bytes never written. */
+ * 1.0.4 (Debian 12's) leaves attribute padding unwritten, and the kernel
+ * is not to be sent bytes never written (valgrind saw them). */
 static void *nl_tail(struct cfs_nl *nl, size_t *room)
 {
 	size_t want = nl->len + 4096;
