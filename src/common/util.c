@@ -53,16 +53,20 @@ int cfs_read_file(const char *path, char **out, size_t *lenp, cfs_error_t *err)
 		return cfs_fail(err, errno, "reading %s", path);
 	/* A large state file (a network of 1000 members) is read into one
 	 * buffer of its size, not grown by copies; /proc files say 0. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 4096 &&
+	cap = 4096;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 2048 &&
 	    st.st_size < (1 << 26))
 		cap = (size_t)st.st_size + 2048;
+	buf = malloc(cap);
+	if (!buf)
+		return cfs_fail(err, ENOMEM, "reading %s", path);
 	for (;;) {
 		ssize_t n;
 
-		if (!buf || cap - len < 1024) {
+		if (cap - len < 1024) {
 			char *nb;
 
-			cap = !cap ? 4096 : buf ? cap * 2 : cap;
+			cap *= 2;
 			nb = realloc(buf, cap);
 			if (!nb)
 				return cfs_fail(err, ENOMEM, "reading %s", path);

@@ -74,26 +74,9 @@ static const char hosts_head[] =
 static void hosts_lines(struct cfs_buf *b, const struct cfs_network *net,
 			const char *skip)
 {
-	char ip[CFS_IP4_STRLEN];
-
-	for (size_t i = 0; i < net->nleases; i++) {
-		const struct cfs_lease *l = &net->leases[i];
-		size_t il, nl;
-		char *w;
-
-		if (skip && !strcmp(l->name, skip))
-			continue;
-		cfs_ip4_format(l->addr, ip);
-		il = strlen(ip);
-		nl = strnlen(l->name, sizeof(l->name) - 1);
-		w = cfs_buf_room(b, il + 1 + nl + 1);
-		if (!w)
-			return;
-		memcpy(w, ip, il);
-		w[il] = '\t';
-		memcpy(w + il + 1, l->name, nl);
-		w[il + 1 + nl] = '\n';
-	}
+	for (size_t i = 0; i < net->nleases; i++)
+		if (!skip || strcmp(net->leases[i].name, skip))
+			cfs_lease_line(b, "", &net->leases[i], '\t');
 }
 
 /* hosts of a container on net (its first network) and the networks of

@@ -320,10 +320,29 @@ int cfs_container_parse(const char *text, struct cfs_container *c,
 				  K_IFNAME | K_HOST_VETH | K_BRIDGE | K_MTU, err);
 }
 
+void cfs_lease_line(struct cfs_buf *b, const char *prefix,
+		    const struct cfs_lease *l, char sep)
+{
+	char ip[CFS_IP4_STRLEN];
+	size_t pl = strlen(prefix), il, nl = strnlen(l->name, sizeof(l->name) - 1);
+	char *w;
+
+	cfs_ip4_format(l->addr, ip);
+	il = strlen(ip);
+	w = cfs_buf_room(b, pl + il + 1 + nl + 1);
+	if (!w)
+		return; /* cfs_buf_take reports it */
+	memcpy(w, prefix, pl);
+	memcpy(w + pl, ip, il);
+	w[pl + il] = sep;
+	memcpy(w + pl + il + 1, l->name, nl);
+	w[pl + il + 1 + nl] = '\n';
+}
+
 int cfs_network_format(const struct cfs_network *net, char **out,
 		       cfs_error_t *err)
 {
-	char subnet[CFS_CIDR_STRLEN], ip[CFS_IP4_STRLEN];
+	char subnet[CFS_CIDR_STRLEN];
 	struct cfs_buf b = { 0 };
 
 	cfs_cidr_format(&net->subnet, subnet);
@@ -343,24 +362,8 @@ int cfs_network_format(const struct cfs_network *net, char **out,
 		cfs_ip4_format(net->local, l);
 		cfs_buf_printf(&b, "vxlan=%u %s %s\n", net->vni, r, l);
 	}
-	/* One line per member (this runs on every `up`, over every member):
-	 * "lease=ADDR NAME", written in place. */
-	for (size_t i = 0; i < net->nleases; i++) {
-		const struct cfs_lease *l = &net->leases[i];
-		size_t il, nl = strnlen(l->name, sizeof(l->name) - 1);
-		char *w;
-
-		cfs_ip4_format(l->addr, ip);
-		il = strlen(ip);
-		w = cfs_buf_room(&b, 6 + il + 1 + nl + 1);
-		if (!w)
-			break;
-		memcpy(w, "lease=", 6);
-		memcpy(w + 6, ip, il);
-		w[6 + il] = ' ';
-		memcpy(w + 7 + il, l->name, nl);
-		w[7 + il + nl] = '\n';
-	}
+	for (size_t i = 0; i < net->nleases; i++)
+		cfs_lease_line(&b, "lease=", &net->leases[i], ' ');
 	for (size_t i = 0; i < net->nleases; i++) {
 		char a6[CFS_IP6_STRLEN];
 
@@ -386,21 +389,7 @@ static int net_key(const char *key, const char *val, void *arg,
 	struct net_parse *p = arg;
 	struct cfs_network *net = p->net;
 
-	/* lease= first: a network's file is mostly its members' lines */
-	if (!strcmp(key, "lease")) {
-		char ip[CFS_IP4_STRLEN];
-		const char *sp = strchr(val, ' ');
-		uint32_t addr;
-
-		if (!sp || (size_t)(sp - val) >= sizeof(ip))
-			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
-		memcpy(ip, val, (size_t)(sp - val));
-		ip[sp - val] = '\0';
-		if (cfs_ip4_parse(ip, &addr) < 0 || !sp[1] ||
-		    strlen(sp + 1) > CFS_NAME_MAX)
-			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
-		return cfs_network_add_lease(net, addr, sp + 1, err);
-	} else if (!strcmp(key, "name")) {
+	if (!strcmp(key, "name")) {
 		p->seen |= K_NAME;
 		return copy_str(net->name, sizeof(net->name), val, key, err);
 	} else if (!strcmp(key, "mode")) {
@@ -424,6 +413,21 @@ static int net_key(const char *key, const char *val, void *arg,
 		if (strcmp(val, "0") && strcmp(val, "1"))
 			return cfs_fail(err, EINVAL, "bad %s '%s'", key, val);
 		*b = val[0] == '1';
+	} else if (!strcmp(key, "lease")) {
+		/* Only a malformed one comes here (lease_line takes the
+		 * others): judged again, to word the error. */
+		char ip[CFS_IP4_STRLEN];
+		const char *sp = strchr(val, ' ');
+		uint32_t addr;
+
+		if (!sp || (size_t)(sp - val) >= sizeof(ip))
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		memcpy(ip, val, (size_t)(sp - val));
+		ip[sp - val] = '\0';
+		if (cfs_ip4_parse(ip, &addr) < 0 || !sp[1] ||
+		    strlen(sp + 1) > CFS_NAME_MAX)
+			return cfs_fail(err, EINVAL, "bad lease '%s'", val);
+		return cfs_network_add_lease(net, addr, sp + 1, err);
 	} else if (!strcmp(key, "lease6")) {
 		/* After the lease= lines: it completes the member's lease. */
 		char ip6[CFS_IP6_STRLEN];

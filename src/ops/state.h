@@ -152,6 +152,12 @@ int cfs_container_format(const struct cfs_container *c, char *buf, size_t len);
 int cfs_container_parse(const char *text, struct cfs_container *c,
 			cfs_error_t *err);
 /* *out is malloc'd. */
+struct cfs_buf;
+/* Appends "PREFIX<addr>SEP<name>\n" for lease l, in place: the state file
+ * ("lease=", ' ') and the hosts files ("", '\t') write one per member of
+ * a network on every `up`. */
+void cfs_lease_line(struct cfs_buf *b, const char *prefix,
+		    const struct cfs_lease *l, char sep);
 int cfs_network_format(const struct cfs_network *net, char **out,
 		       cfs_error_t *err);
 int cfs_network_parse(const char *text, struct cfs_network *net,

@@ -300,11 +300,10 @@ int cfs_veth_into(struct cfs_nl *nl, int nsfd, const char *host_veth,
 	if (cfs_nl_queue_veth(nl, &spec, err) < 0)
 		return -1;
 	/* A bridge port carries frames, not addresses: with IPv6 off before
-	 * it comes up, the kernel gives it no multicast route, and its routing
-	 * table no longer grows by one route per container, a table the
-	 * kernel walks on every link change (at 1000 members, a third of a
-	 * millisecond per `up`). The switch is a file, so the veth must exist
-	 * first: one more round trip. Without it (no IPv6, a read-only
+	 * it comes up, the kernel gives it no multicast route, and the host's
+	 * IPv6 table, which the kernel walks on link changes, no longer grows
+	 * by one route per container. The switch is a file, so the veth must
+	 * exist first: one more round trip. Without it (no IPv6, a read-only
 	 * /proc/sys), the port only makes no link-local address. */
 	if (master > 0) {
 		if (cfs_nl_flush(nl, err) < 0)

@@ -114,20 +114,29 @@ static void container_malformed(void **state)
 	assert_int_equal(cfs_container_parse("mode=router\n", &b, &err), -1);
 }
 
+/* A bridge network without members, mtu 1500. */
+static struct cfs_network sample_net(const char *name, const char *subnet,
+				     const char *ifname)
+{
+	struct cfs_network n = { 0 };
+
+	strcpy(n.name, name);
+	n.mode = CFS_MODE_BRIDGE;
+	cfs_cidr_parse(subnet, &n.subnet);
+	strcpy(n.ifname, ifname);
+	n.mtu = 1500;
+	return n;
+}
+
 /* A network of 1000 members: the lease array grows past each doubling,
  * a copy can still grow, and the text holds every member once, in order. */
 static void network_many_members(void **state)
 {
-	struct cfs_network a = { 0 }, b, c;
+	struct cfs_network a = sample_net("big", "10.100.0.0/16", "cfsbr1"), b, c;
 	cfs_error_t err = { 0 };
 	char *text, name[16], line[64];
 
 	(void)state;
-	strcpy(a.name, "big");
-	a.mode = CFS_MODE_BRIDGE;
-	cfs_cidr_parse("10.100.0.0/16", &a.subnet);
-	strcpy(a.ifname, "cfsbr1");
-	a.mtu = 1500;
 	for (unsigned i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "n%u", i);
 		assert_int_equal(cfs_network_add_lease(&a, 0x0a640002 + i, name, &err), 0);
@@ -197,16 +206,11 @@ static void string_buffer(void **state)
 
 static void network_round_trip(void **state)
 {
-	struct cfs_network a = { 0 }, b, c;
+	struct cfs_network a = sample_net("default", "10.0.0.0/24", "cfsbr0"), b, c;
 	cfs_error_t err = { 0 };
 	char *text;
 
 	(void)state;
-	strcpy(a.name, "default");
-	a.mode = CFS_MODE_BRIDGE;
-	cfs_cidr_parse("10.0.0.0/24", &a.subnet);
-	strcpy(a.ifname, "cfsbr0");
-	a.mtu = 1500;
 	assert_int_equal(cfs_network_add_lease(&a, 0x0a000002, "one", &err), 0);
 	assert_int_equal(cfs_network_add_lease(&a, 0x0a000003, "two", &err), 0);
 	assert_int_equal(cfs_network_add_lease(&a, 0x0a000004, "three", &err), 0);
